@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { Settings } from '../config/settings';
+import { FleetRegistry } from '../fleet/fleet.registry';
+import { ReconcileLoop } from '../scaling/reconcile-loop.service';
+
+export type AllocationOutcome =
+  | { readonly kind: 'server'; readonly address: string; readonly serverId: string }
+  | { readonly kind: 'backup'; readonly address: string }
+  | { readonly kind: 'none' };
+
+@Injectable()
+export class AllocationService {
+  constructor(
+    private readonly registry: FleetRegistry,
+    private readonly loop: ReconcileLoop,
+    private readonly settings: Settings,
+  ) {}
+
+  /** One place for one player: a fleet server if any has room, else the backup server, else none. */
+  allocate(): AllocationOutcome {
+    const allocation = this.registry.allocate(Date.now());
+    if (allocation) return { kind: 'server', ...allocation };
+    // No room is exactly when the fleet should grow: do not wait for the next scheduled pass.
+    this.loop.requestPass();
+    const backup = this.settings.BACKUP_GAMESERVER;
+    return backup ? { kind: 'backup', address: backup } : { kind: 'none' };
+  }
+
+  acceptingServers(): string[] {
+    return this.registry.acceptingAddresses();
+  }
+}

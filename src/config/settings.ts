@@ -1,0 +1,125 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** Environment values arrive as strings; an empty value means "not set", as in the earlier manager's `.env`. */
+const toNumber = () =>
+  Transform(({ value }) => (value === undefined || value === '' ? undefined : typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
+const toText = () => Transform(({ value }) => (value === '' ? undefined : value));
+
+const WHOLE = (min: number) => ({ message: `must be a whole number >= ${min}` });
+const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
+export const PLATFORMS = ['local', 'ecs'] as const;
+export type PlatformName = (typeof PLATFORMS)[number];
+export const ECS_LAUNCH_TYPES = ['EC2', 'FARGATE'] as const;
+export type EcsLaunchType = (typeof ECS_LAUNCH_TYPES)[number];
+
+/**
+ * Every setting of the manager, read from the environment (and `.env`), with its default.
+ * Unknown variables (SECRET_KEY, DEBUG, ...) are ignored, so the earlier manager's `.env` starts
+ * this one unchanged. Durations are in seconds, as SLEEP_TIME always was.
+ */
+export class Settings {
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1)) @Max(65535, { message: 'must be a port number from 1 to 65535' })
+  PORT = 3000;
+
+  @toText() @IsString() @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @toText() @IsIn(PLATFORMS, { message: `must be one of: ${PLATFORMS.join(', ')}` })
+  PLATFORM: PlatformName = 'local';
+
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  UPSCALE_MARGIN = 4;
+
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  DOWNSCALE_MARGIN = 18;
+
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  SERVER_CAPACITY = 10;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  SLEEP_TIME = 1;
+
+  @toText() @IsOptional() @Matches(HOST_PORT, { message: 'must be an address of the form host:port' })
+  BACKUP_GAMESERVER?: string;
+
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  MIN_SERVERS = 1;
+
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  MAX_SERVERS = 100;
+
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  MAX_LAUNCHES_IN_FLIGHT = 5;
+
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  UNHEALTHY_THRESHOLD = 3;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  RESERVATION_TIMEOUT = 15;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  LAUNCH_TIMEOUT = 300;
+
+  /** 0 keeps a draining server until its last player leaves. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0 (0: no limit)' }) @Min(0, { message: 'must be a number of seconds >= 0 (0: no limit)' })
+  DRAIN_TIMEOUT = 0;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  LAUNCH_BACKOFF_BASE = 5;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  LAUNCH_BACKOFF_MAX = 300;
+
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  PROBE_TIMEOUT = 2;
+
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  PROBE_CONCURRENCY = 64;
+
+  @toText() @IsOptional() @IsString()
+  AWS_REGION?: string;
+
+  @toText() @IsString() @MinLength(1)
+  ECS_CLUSTER = 'default';
+
+  @toText() @IsIn(ECS_LAUNCH_TYPES, { message: `must be one of: ${ECS_LAUNCH_TYPES.join(', ')}` })
+  ECS_LAUNCH_TYPE: EcsLaunchType = 'EC2';
+
+  @toText() @IsOptional() @IsString()
+  ECS_INSTANCE_LAUNCH_TEMPLATE?: string;
+
+  @toText() @IsOptional() @IsString()
+  SERVER_TASK_DEFINITION?: string;
+
+  /** Empty: the bundled sample game server. */
+  @toText() @IsOptional() @IsString()
+  LOCAL_GAMESERVER_COMMAND?: string;
+
+  @toText() @IsString() @MinLength(1)
+  LOCAL_STATE_DIR = '.fleet-state';
+
+  @toText() @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' })
+  ADMIN_TOKEN?: string;
+}
+
+/** Rules that tie several settings together; each names the variables involved. */
+export function crossFieldErrors(s: Settings): string[] {
+  const errors: string[] = [];
+  if (s.DOWNSCALE_MARGIN - s.UPSCALE_MARGIN <= s.SERVER_CAPACITY) {
+    errors.push(
+      `DOWNSCALE_MARGIN=${s.DOWNSCALE_MARGIN} must exceed UPSCALE_MARGIN=${s.UPSCALE_MARGIN} by more than SERVER_CAPACITY=${s.SERVER_CAPACITY}, otherwise the fleet would flap`,
+    );
+  }
+  if (s.MIN_SERVERS > s.MAX_SERVERS) {
+    errors.push(`MIN_SERVERS=${s.MIN_SERVERS} must not exceed MAX_SERVERS=${s.MAX_SERVERS}`);
+  }
+  if (s.LAUNCH_BACKOFF_BASE > s.LAUNCH_BACKOFF_MAX) {
+    errors.push(`LAUNCH_BACKOFF_BASE=${s.LAUNCH_BACKOFF_BASE} must not exceed LAUNCH_BACKOFF_MAX=${s.LAUNCH_BACKOFF_MAX}`);
+  }
+  if (s.PLATFORM === 'ecs' && !s.SERVER_TASK_DEFINITION) {
+    errors.push('SERVER_TASK_DEFINITION is required when PLATFORM=ecs');
+  }
+  return errors;
+}

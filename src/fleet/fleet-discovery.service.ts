@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
+import { FleetRegistry } from './fleet.registry';
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Rebuilds the registry from the platform at start-up. It runs behind the listening server, so a
+ * platform that is down at start makes the manager unready (and retried), not dead.
+ */
+@Injectable()
+export class FleetDiscovery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FleetDiscovery.name);
+  private readonly abort = new AbortController();
+  private rebuilt!: Promise<void>;
+
+  constructor(
+    private readonly registry: FleetRegistry,
+    @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.rebuilt = this.discoverUntilDone();
+    this.rebuilt.catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    this.abort.abort();
+  }
+
+  /** Resolves once the registry holds the platform's fleet. */
+  whenRebuilt(): Promise<void> {
+    return this.rebuilt;
+  }
+
+  private async discoverUntilDone(): Promise<void> {
+    for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        const found = await this.platform.discover();
+        this.registry.rebuild(found, Date.now());
+        const draining = found.filter((server) => server.draining).length;
+        this.logger.log(`fleet rebuilt from the ${this.platform.name} platform: ${found.length} servers, ${draining} draining`);
+        return;
+      } catch (error) {
+        this.logger.error(`discovery on the ${this.platform.name} platform failed, retrying in ${delay} ms: ${String(error)}`);
+        await sleep(delay, undefined, { signal: this.abort.signal });
+      }
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { Settings } from '../config/settings';
+import { PlatformServer } from '../platform/game-server-platform';
+import { ServerView } from '../scaling/fleet-snapshot';
+import { GameServer, stateOf } from './game-server';
+import { ProbeResult } from './health-report';
+import { ServerState } from './server-state';
+
+export interface StateChange {
+  readonly from: ServerState;
+  readonly to: ServerState;
+}
+
+function changeOf(server: GameServer, from: ServerState): StateChange | undefined {
+  const to = stateOf(server);
+  return to === from ? undefined : { from, to };
+}
+
+export interface Allocation {
+  readonly serverId: string;
+  readonly address: string;
+}
+
+/**
+ * Every game server of the fleet and its state: the one place that knows them. Everything here is
+ * synchronous, so an allocation can never interleave with another allocation or a probe result:
+ * that is what keeps the places handed out within what servers reported.
+ */
+@Injectable()
+export class FleetRegistry {
+  private readonly servers = new Map<string, GameServer>();
+  private readonly reservationTimeoutMs: number;
+  private rebuiltAt?: number;
+
+  constructor(settings: Settings) {
+    this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
+  }
+
+  /** Replaces the fleet with what the platform reports, as at start-up. */
+  rebuild(found: readonly PlatformServer[], now: number): void {
+    this.servers.clear();
+    for (const server of found) {
+      const record = this.newServer(server.id, now);
+      this.place(record, server);
+      record.draining = server.draining;
+      record.drainingSince = server.draining ? now : undefined;
+      this.servers.set(server.id, record);
+    }
+    this.rebuiltAt = now;
+  }
+
+  get isRebuilt(): boolean {
+    return this.rebuiltAt !== undefined;
+  }
+
+  /** A server whose launch has begun; it counts as coming capacity from now on. */
+  addLaunching(id: string, now: number): void {
+    this.servers.set(id, this.newServer(id, now));
+  }
+
+  /** The platform has placed a launching server: from now on it has an address to probe. */
+  placed(server: PlatformServer): void {
+    const record = this.servers.get(server.id);
+    if (record) this.place(record, server);
+  }
+
+  remove(id: string): void {
+    this.servers.delete(id);
+  }
+
+  get(id: string): GameServer | undefined {
+    return this.servers.get(id);
+  }
+
+  all(): GameServer[] {
+    return [...this.servers.values()];
+  }
+
+  get size(): number {
+    return this.servers.size;
+  }
+
+  setStopping(id: string, stopping: boolean): void {
+    const server = this.servers.get(id);
+    if (server) server.stopping = stopping;
+  }
+
+  setDraining(id: string, draining: boolean, now: number): void {
+    const server = this.servers.get(id);
+    if (!server) return;
+    server.draining = draining;
+    server.drainingSince = draining ? (server.drainingSince ?? now) : undefined;
+  }
+
+  /** Servers with an address that are not being stopped. */
+  probeTargets(): (GameServer & { probeAddress: string })[] {
+    return this.all().filter((s): s is GameServer & { probeAddress: string } => s.probeAddress !== undefined && !s.stopping);
+  }
+
+  /** Applies one probe's result; answers the state change it caused, if any. */
+  recordProbe(id: string, result: ProbeResult, now: number): StateChange | undefined {
+    const server = this.servers.get(id);
+    if (!server) return undefined;
+    const from = stateOf(server);
+    server.lastProbeAt = now;
+    if (!result.ok) {
+      // A launching server that does not answer yet is not failing: its launch timeout covers it.
+      if (server.everHealthy) server.consecutiveFailures += 1;
+      return changeOf(server, from);
+    }
+    this.expireReservations(server, now);
+    const taken = server.reportedCapacity - result.report.availableCapacity;
+    // Capacity that fell means players arrived: those are the places handed out longest ago.
+    if (server.everHealthy && taken > 0) server.reservations.splice(0, taken);
+    server.reportedCapacity = result.report.availableCapacity;
+    server.readyToClose = result.report.readyToClose;
+    server.everHealthy = true;
+    server.consecutiveFailures = 0;
+    server.lastHealthyAt = now;
+    return changeOf(server, from);
+  }
+
+  /**
+   * Hands out one place on a ready server and reserves it. Fills the fullest server that still has
+   * room, so that emptier servers can drain and the fleet stays small.
+   */
+  allocate(now: number): Allocation | undefined {
+    let best: GameServer | undefined;
+    let bestFree = Infinity;
+    for (const server of this.servers.values()) {
+      if (stateOf(server) !== 'ready' || server.address === undefined) continue;
+      const free = this.freeOf(server, now);
+      if (free > 0 && free < bestFree) {
+        best = server;
+        bestFree = free;
+      }
+    }
+    if (!best?.address) return undefined;
+    best.reservations.push(now);
+    return { serverId: best.id, address: best.address };
+  }
+
+  /** Addresses of the servers that take players now. */
+  acceptingAddresses(): string[] {
+    return this.all()
+      .filter((server) => stateOf(server) === 'ready' && server.address !== undefined)
+      .map((server) => server.address as string);
+  }
+
+  freeOf(server: GameServer, now: number): number {
+    this.expireReservations(server, now);
+    return Math.max(0, server.reportedCapacity - server.reservations.length);
+  }
+
+  stateOf(id: string): ServerState | undefined {
+    const server = this.servers.get(id);
+    return server && stateOf(server);
+  }
+
+  snapshot(now: number): ServerView[] {
+    return this.all().map((server) => ({
+      id: server.id,
+      state: stateOf(server),
+      free: this.freeOf(server, now),
+      reserved: server.reservations.length,
+      readyToClose: server.readyToClose,
+      consecutiveFailures: server.consecutiveFailures,
+      launchedAt: server.launchedAt,
+      drainingSince: server.drainingSince,
+    }));
+  }
+
+  private expireReservations(server: GameServer, now: number): void {
+    const cutoff = now - this.reservationTimeoutMs;
+    let expired = 0;
+    while (expired < server.reservations.length && server.reservations[expired] <= cutoff) expired++;
+    if (expired > 0) server.reservations.splice(0, expired);
+  }
+
+  private newServer(id: string, now: number): GameServer {
+    return {
+      id,
+      platformIds: {},
+      launchedAt: now,
+      everHealthy: false,
+      draining: false,
+      stopping: false,
+      reportedCapacity: 0,
+      readyToClose: false,
+      reservations: [],
+      consecutiveFailures: 0,
+    };
+  }
+
+  private place(record: GameServer, server: PlatformServer): void {
+    record.address = server.address;
+    record.probeAddress = server.probeAddress;
+    record.platformIds = server.platformIds;
+  }
+}

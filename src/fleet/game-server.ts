@@ -1,0 +1,40 @@
+import { ServerState } from './server-state';
+
+/** Identifiers of the server on its platform (pid and port, task and instance ARNs, ...). */
+export type PlatformIds = Readonly<Record<string, string>>;
+
+/** One game server as the registry tracks it. Only the registry changes these records. */
+export interface GameServer {
+  readonly id: string;
+  /** host:port handed to game clients; unknown while the platform is still placing the server. */
+  address?: string;
+  /** host:port the manager probes (a private address when the manager runs inside the VPC). */
+  probeAddress?: string;
+  platformIds: PlatformIds;
+  /** When this manager began waiting for the server to become healthy (launch, or discovery after a restart). */
+  launchedAt: number;
+  /** False until the first good health report: the server is still launching. */
+  everHealthy: boolean;
+  draining: boolean;
+  drainingSince?: number;
+  stopping: boolean;
+  /** available_capacity of the last good health report. */
+  reportedCapacity: number;
+  readyToClose: boolean;
+  /**
+   * When each place handed out since the server's own report last showed players arriving was
+   * handed out, oldest first. A place stays reserved until the report shows it taken or it times out.
+   */
+  reservations: number[];
+  consecutiveFailures: number;
+  lastProbeAt?: number;
+  lastHealthyAt?: number;
+}
+
+/** Derives the state from the facts, so that no two fields can disagree about it. */
+export function stateOf(server: GameServer): ServerState {
+  if (server.stopping) return 'stopping';
+  if (!server.everHealthy) return 'launching';
+  if (server.consecutiveFailures > 0) return 'unhealthy';
+  return server.draining ? 'draining' : 'ready';
+}

@@ -1,0 +1,43 @@
+import { PlatformIds } from '../fleet/game-server';
+
+/** A server as its platform knows it: enough to rebuild the fleet after a restart. */
+export interface PlatformServer {
+  readonly id: string;
+  /** host:port handed to game clients. */
+  readonly address: string;
+  /** host:port the manager probes. */
+  readonly probeAddress: string;
+  readonly draining: boolean;
+  readonly platformIds: PlatformIds;
+}
+
+export interface LaunchRequest {
+  /** Chosen by the manager, so the server keeps one id from launch to stop and across restarts. */
+  readonly id: string;
+  readonly capacity: number;
+}
+
+/** Just what the platform needs to find a server it started. */
+export interface ServerRef {
+  readonly id: string;
+  readonly platformIds: PlatformIds;
+}
+
+/**
+ * The one port between the fleet and where game servers run. The platform is the source of
+ * truth: whatever the manager must remember across a restart (draining, ids) it stores here.
+ */
+export interface GameServerPlatform {
+  readonly name: string;
+  /** Every server this platform runs for the fleet, adopted ones included. */
+  discover(): Promise<PlatformServer[]>;
+  /** Starts a server; resolves once it has an address (it may not answer its health endpoint yet). */
+  launch(request: LaunchRequest): Promise<PlatformServer>;
+  /** Ends a server and everything it was running on. A server already gone is not an error. */
+  stop(server: ServerRef): Promise<void>;
+  setDraining(server: ServerRef, draining: boolean): Promise<void>;
+  /** Cheap check that the platform answers, for readiness. */
+  ping(): Promise<void>;
+}
+
+export const GAME_SERVER_PLATFORM = Symbol('GameServerPlatform');

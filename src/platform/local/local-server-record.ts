@@ -1,0 +1,24 @@
+/** What the local platform writes to LOCAL_STATE_DIR for each game server it started. */
+export interface LocalServerRecord {
+  readonly id: string;
+  readonly pid: number;
+  /** The kernel's start time of the process, so that a recycled pid is not mistaken for our server. */
+  readonly processStartTime?: string;
+  readonly port: number;
+  readonly capacity: number;
+  readonly command: string;
+  readonly startedAt: string;
+  readonly draining: boolean;
+}
+
+export function isLocalServerRecord(value: unknown): value is LocalServerRecord {
+  const v = value as Partial<LocalServerRecord> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    Number.isInteger(v.pid) &&
+    Number.isInteger(v.port) &&
+    typeof v.draining === 'boolean'
+  );
+}

@@ -1,0 +1,123 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { spawn } from 'node:child_process';
+import { access, constants, open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Settings } from '../../config/settings';
+import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
+import { LocalServerRecord } from './local-server-record';
+import { freeLoopbackPort, isSameProcessAlive, processStartTime, signalGroup } from './local-process';
+import { LocalStateStore } from './local-state-store';
+
+/** src/platform/local and dist/platform/local are both three levels below the repository root. */
+const SAMPLE_GAME_SERVER = resolve(__dirname, '..', '..', '..', 'sample-game-server', 'server.js');
+const STOP_GRACE_MS = 5000;
+
+/** Variables the manager holds that a game server has no business seeing. */
+const PRIVATE_VARIABLES = ['ADMIN_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/**
+ * Runs each game server as a process on a free loopback port. Processes are detached, so they keep
+ * serving their players when the manager stops or crashes; the state directory is how the next
+ * manager finds them again.
+ */
+@Injectable()
+export class LocalPlatform implements GameServerPlatform {
+  readonly name = 'local';
+  private readonly logger = new Logger(LocalPlatform.name);
+  private readonly store: LocalStateStore;
+  private readonly command: string;
+
+  constructor(private readonly settings: Settings) {
+    this.store = new LocalStateStore(resolve(settings.LOCAL_STATE_DIR));
+    this.command = settings.LOCAL_GAMESERVER_COMMAND ?? `'${process.execPath}' '${SAMPLE_GAME_SERVER}'`;
+  }
+
+  async discover(): Promise<PlatformServer[]> {
+    await this.store.ensure();
+    const { records, unreadable } = await this.store.list();
+    for (const name of unreadable) this.logger.warn(`ignoring unreadable state file ${name} in ${this.store.directory}`);
+    const found: PlatformServer[] = [];
+    for (const record of records) {
+      if (await isSameProcessAlive(record.pid, record.processStartTime)) {
+        found.push(this.toPlatformServer(record));
+      } else {
+        this.logger.warn(`game server ${record.id} (pid ${record.pid}) is gone; forgetting it`);
+        await this.store.remove(record.id);
+      }
+    }
+    return found;
+  }
+
+  async launch(request: LaunchRequest): Promise<PlatformServer> {
+    await this.store.ensure();
+    const port = await freeLoopbackPort();
+    const log = await open(this.store.logPath(request.id), 'a');
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CAPACITY: String(request.capacity) };
+      for (const name of PRIVATE_VARIABLES) delete env[name];
+      const child = spawn('/bin/sh', ['-c', `exec ${this.command}`], {
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+        env,
+      });
+      const pid = await new Promise<number>((resolveSpawn, rejectSpawn) => {
+        child.once('error', rejectSpawn);
+        child.once('spawn', () => resolveSpawn(child.pid as number));
+      });
+      child.once('exit', (code, signal) =>
+        this.logger.log(`game server ${request.id} (pid ${pid}) exited with ${signal ?? `code ${code}`}`),
+      );
+      child.unref();
+      const record: LocalServerRecord = {
+        id: request.id,
+        pid,
+        processStartTime: await processStartTime(pid),
+        port,
+        capacity: request.capacity,
+        command: this.command,
+        startedAt: new Date().toISOString(),
+        draining: false,
+      };
+      await this.store.write(record);
+      return this.toPlatformServer(record);
+    } finally {
+      await log.close();
+    }
+  }
+
+  async stop(server: ServerRef): Promise<void> {
+    const record = await this.store.read(server.id);
+    if (record && (await isSameProcessAlive(record.pid, record.processStartTime))) {
+      signalGroup(record.pid, 'SIGTERM');
+      const deadline = Date.now() + STOP_GRACE_MS;
+      while (Date.now() < deadline && (await isSameProcessAlive(record.pid, record.processStartTime))) await sleep(50);
+      if (await isSameProcessAlive(record.pid, record.processStartTime)) {
+        this.logger.warn(`game server ${server.id} (pid ${record.pid}) ignored SIGTERM for ${STOP_GRACE_MS} ms; killing it`);
+        signalGroup(record.pid, 'SIGKILL');
+      }
+    }
+    await this.store.remove(server.id);
+  }
+
+  async setDraining(server: ServerRef, draining: boolean): Promise<void> {
+    const record = await this.store.read(server.id);
+    if (!record) throw new Error(`no state file for game server ${server.id}`);
+    await this.store.write({ ...record, draining });
+  }
+
+  async ping(): Promise<void> {
+    await access(this.store.directory, constants.W_OK);
+  }
+
+  private toPlatformServer(record: LocalServerRecord): PlatformServer {
+    const address = `127.0.0.1:${record.port}`;
+    return {
+      id: record.id,
+      address,
+      probeAddress: address,
+      draining: record.draining,
+      platformIds: { pid: String(record.pid), port: String(record.port) },
+    };
+  }
+}

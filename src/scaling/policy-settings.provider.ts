@@ -1,0 +1,27 @@
+import { Provider } from '@nestjs/common';
+import { Settings } from '../config/settings';
+import { PolicySettings } from './fleet-snapshot';
+
+export const POLICY_SETTINGS = Symbol('PolicySettings');
+
+export function policySettingsFrom(s: Settings): PolicySettings {
+  return {
+    upscaleMargin: s.UPSCALE_MARGIN,
+    downscaleMargin: s.DOWNSCALE_MARGIN,
+    serverCapacity: s.SERVER_CAPACITY,
+    minServers: s.MIN_SERVERS,
+    maxServers: s.MAX_SERVERS,
+    maxLaunchesInFlight: s.MAX_LAUNCHES_IN_FLIGHT,
+    unhealthyThreshold: s.UNHEALTHY_THRESHOLD,
+    launchTimeoutMs: s.LAUNCH_TIMEOUT * 1000,
+    drainTimeoutMs: s.DRAIN_TIMEOUT * 1000,
+    launchBackoffBaseMs: s.LAUNCH_BACKOFF_BASE * 1000,
+    launchBackoffMaxMs: s.LAUNCH_BACKOFF_MAX * 1000,
+  };
+}
+
+export const policySettingsProvider: Provider = {
+  provide: POLICY_SETTINGS,
+  inject: [Settings],
+  useFactory: policySettingsFrom,
+};
