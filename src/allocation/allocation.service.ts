@@ -18,10 +18,10 @@ export class AllocationService {
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
   allocate(): AllocationOutcome {
-    const allocation = this.registry.allocate(Date.now());
+    const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
+    // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
+    if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.settings.UPSCALE_MARGIN) this.loop.requestPass();
     if (allocation) return { kind: 'server', ...allocation };
-    // No room is exactly when the fleet should grow: do not wait for the next scheduled pass.
-    this.loop.requestPass();
     const backup = this.settings.BACKUP_GAMESERVER;
     return backup ? { kind: 'backup', address: backup } : { kind: 'none' };
   }

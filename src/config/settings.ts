@@ -1,13 +1,15 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
-/** Environment values arrive as strings; an empty value means "not set", as in the earlier manager's `.env`. */
-const toNumber = () =>
-  Transform(({ value }) => (value === undefined || value === '' ? undefined : typeof value === 'string' && value.trim() !== '' ? Number(value) : value));
-const toText = () => Transform(({ value }) => (value === '' ? undefined : value));
+/** Plain decimal notation only: `0x4` or `1e3` in a margin is far more likely a typo than intent. */
+const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
+/** Environment values arrive as strings (empty ones are dropped before this, so defaults apply). */
+const toNumber = () => Transform(({ value }) => (typeof value === 'string' ? (DECIMAL.test(value) ? Number(value) : NaN) : value));
+const toText = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
 const WHOLE = (min: number) => ({ message: `must be a whole number >= ${min}` });
-const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+const PORT_NUMBER = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
+const HOST_PORT = new RegExp(`^(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:]+\\]):${PORT_NUMBER}$`);
 
 export const PLATFORMS = ['local', 'ecs'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -104,6 +106,9 @@ export class Settings {
   ADMIN_TOKEN?: string;
 }
 
+/** Settings whose values never appear in messages or logs. */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+
 /** Rules that tie several settings together; each names the variables involved. */
 export function crossFieldErrors(s: Settings): string[] {
   const errors: string[] = [];
@@ -120,6 +125,9 @@ export function crossFieldErrors(s: Settings): string[] {
   }
   if (s.PLATFORM === 'ecs' && !s.SERVER_TASK_DEFINITION) {
     errors.push('SERVER_TASK_DEFINITION is required when PLATFORM=ecs');
+  }
+  if (s.PLATFORM === 'ecs' && s.ECS_LAUNCH_TYPE === 'EC2' && !s.ECS_INSTANCE_LAUNCH_TEMPLATE) {
+    errors.push('ECS_INSTANCE_LAUNCH_TEMPLATE is required when PLATFORM=ecs and ECS_LAUNCH_TYPE=EC2');
   }
   return errors;
 }

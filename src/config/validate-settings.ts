@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { Settings, crossFieldErrors } from './settings';
+import { SECRET_SETTINGS, Settings, crossFieldErrors } from './settings';
 
 export class InvalidSettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -15,11 +15,16 @@ export class InvalidSettingsError extends Error {
  */
 export function validateSettings(env: Record<string, unknown>): Settings {
   const known = Object.keys(new Settings());
-  const raw = Object.fromEntries(Object.entries(env).filter(([key]) => known.includes(key)));
+  // An empty value means "not set"; passed on, it would replace the default with undefined and fail validation.
+  const raw = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+  );
   const settings = plainToInstance(Settings, raw, { exposeDefaultValues: true });
   const problems = validateSync(settings, { forbidUnknownValues: false }).map((error) => {
     const allowed = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
-    return `Invalid setting ${error.property}=${JSON.stringify(raw[error.property])}: ${allowed}`;
+    const value = raw[error.property];
+    const shown = SECRET_SETTINGS.has(error.property) ? `<hidden, ${String(value).length} characters>` : JSON.stringify(value);
+    return `Invalid setting ${error.property}=${shown}: ${allowed}`;
   });
   if (problems.length === 0) problems.push(...crossFieldErrors(settings).map((p) => `Invalid settings: ${p}`));
   if (problems.length > 0) throw new InvalidSettingsError(problems);

@@ -21,6 +21,13 @@ export interface Allocation {
   readonly address: string;
 }
 
+export interface AllocationResult {
+  readonly allocation?: Allocation;
+  /** Free places left on ready servers after this allocation. */
+  readonly freeLeft: number;
+  readonly launching: number;
+}
+
 /**
  * Every game server of the fleet and its state: the one place that knows them. Everything here is
  * synchronous, so an allocation can never interleave with another allocation or a probe result:
@@ -122,22 +129,28 @@ export class FleetRegistry {
 
   /**
    * Hands out one place on a ready server and reserves it. Fills the fullest server that still has
-   * room, so that emptier servers can drain and the fleet stays small.
+   * room, so that emptier servers can drain and the fleet stays small. Also counts, in the same
+   * scan, the places left and the servers launching, so the caller can tell the fleet is running low.
    */
-  allocate(now: number): Allocation | undefined {
+  allocate(now: number): AllocationResult {
     let best: GameServer | undefined;
     let bestFree = Infinity;
+    let freeLeft = 0;
+    let launching = 0;
     for (const server of this.servers.values()) {
-      if (stateOf(server) !== 'ready' || server.address === undefined) continue;
+      const state = stateOf(server);
+      if (state === 'launching') launching += 1;
+      if (state !== 'ready' || server.address === undefined) continue;
       const free = this.freeOf(server, now);
+      freeLeft += free;
       if (free > 0 && free < bestFree) {
         best = server;
         bestFree = free;
       }
     }
-    if (!best?.address) return undefined;
+    if (!best?.address) return { freeLeft, launching };
     best.reservations.push(now);
-    return { serverId: best.id, address: best.address };
+    return { allocation: { serverId: best.id, address: best.address }, freeLeft: freeLeft - 1, launching };
   }
 
   /** Addresses of the servers that take players now. */

@@ -30,7 +30,7 @@ export class HealthProber {
       const body = await readCapped(response, MAX_BODY_BYTES);
       return body === undefined ? { ok: false, error: `health answer larger than ${MAX_BODY_BYTES} bytes` } : parseHealthReport(body);
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(error);
+      const reason = isError(error) && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(error);
       return { ok: false, error: reason };
     }
   }
@@ -74,7 +74,12 @@ async function readCapped(response: Response, limit: number): Promise<string | u
 }
 
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!isError(error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+  return isError(cause) ? `${error.message}: ${cause.message}` : error.message;
+}
+
+/** Not instanceof: fetch's errors come from Node's own realm, which is not the caller's inside jest or a vm context. */
+function isError(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).name === 'string' && typeof (value as Error).message === 'string';
 }

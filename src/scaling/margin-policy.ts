@@ -34,12 +34,19 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
 
   // Broken servers and launches that never came up go first; the margins below then count without them.
   const live: ServerView[] = [];
+  let timedOutLaunches = 0;
   for (const server of snapshot.servers) {
     if (server.state === 'stopping') continue;
     const reason = stopReasonFor(server, now, s);
     if (reason) actions.push({ kind: 'stop', serverId: server.id, reason });
     else live.push(server);
+    if (reason === 'launch-timeout') timedOutLaunches += 1;
   }
+  // A launch that timed out in this very pass is a failure already: its replacement waits out the back-off too.
+  const launchFailures =
+    timedOutLaunches > 0
+      ? { consecutive: snapshot.launchFailures.consecutive + timedOutLaunches, lastAt: now }
+      : snapshot.launchFailures;
 
   const ready = live.filter((server) => server.state === 'ready');
   const launching = live.filter((server) => server.state === 'launching');
@@ -48,6 +55,8 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   let launched = 0;
   let heldBack: string | undefined;
   const reactivated = new Set<string>();
+  const isDrained = (server: ServerView) =>
+    server.state === 'draining' && !reactivated.has(server.id) && server.readyToClose && server.reserved === 0;
 
   if (free < s.upscaleMargin || serving < s.minServers) {
     // A draining server with room is capacity that is already paid for: bring it back before launching.
@@ -67,20 +76,20 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     const shortfall = Math.max(0, s.upscaleMargin - free);
     const wanted = Math.max(Math.ceil(shortfall / s.serverCapacity), s.minServers - serving);
     if (wanted > 0) {
-      const roomUnderMax = s.maxServers - live.length;
+      // A drained server stopped below frees its place under MAX_SERVERS this pass, like the stops above.
+      const staying = live.filter((server) => !isDrained(server)).length;
+      const roomUnderMax = s.maxServers - staying;
       const roomInFlight = s.maxLaunchesInFlight - launching.length;
       const backoffUntil =
-        snapshot.launchFailures.lastAt === undefined
-          ? 0
-          : snapshot.launchFailures.lastAt + launchBackoffMs(snapshot.launchFailures.consecutive, s);
+        launchFailures.lastAt === undefined ? 0 : launchFailures.lastAt + launchBackoffMs(launchFailures.consecutive, s);
       if (now < backoffUntil) {
-        heldBack = `${snapshot.launchFailures.consecutive} launch failures in a row; next launch in ${backoffUntil - now} ms`;
+        heldBack = `${launchFailures.consecutive} launch failures in a row; next launch in ${backoffUntil - now} ms`;
       } else {
         launched = Math.max(0, Math.min(wanted, roomUnderMax, roomInFlight));
         if (launched < wanted) {
           heldBack =
             roomUnderMax < wanted
-              ? `MAX_SERVERS=${s.maxServers} reached with ${live.length} servers`
+              ? `MAX_SERVERS=${s.maxServers} reached with ${staying} servers`
               : `${launching.length} launches in flight (MAX_LAUNCHES_IN_FLIGHT=${s.maxLaunchesInFlight})`;
         }
       }
@@ -108,7 +117,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   }
 
   for (const server of live) {
-    if (server.state === 'draining' && !reactivated.has(server.id) && server.readyToClose && server.reserved === 0) {
+    if (isDrained(server)) {
       actions.push({ kind: 'stop', serverId: server.id, reason: 'drained' });
     }
   }

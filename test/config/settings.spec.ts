@@ -1,0 +1,240 @@
+import { Settings } from '../../src/config/settings';
+import { InvalidSettingsError, validateSettings } from '../../src/config/validate-settings';
+
+type Env = Record<string, string | undefined>;
+
+/** The earlier manager's `.env` (DESIGN section 1) with the keys of its own it also carried. */
+const EARLIER_DOTENV = `
+AWS_REGION=ap-south-1
+UPSCALE_MARGIN=4
+DOWNSCALE_MARGIN=18
+SERVER_CAPACITY=10
+ECS_INSTANCE_LAUNCH_TEMPLATE=defaultECS
+SERVER_TASK_DEFINITION=LaunchGameserver
+SLEEP_TIME=0
+BACKUP_GAMESERVER=127.0.0.1:8888
+SECRET_KEY=django-insecure-0123456789abcdefghijklmnopqrstuvwxyz
+DEBUG=True
+`;
+
+function parseDotenv(text: string): Env {
+  const lines = text.split('\n').filter((line) => line.includes('='));
+  return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+function refusal(env: Env): InvalidSettingsError {
+  try {
+    validateSettings(env);
+  } catch (error) {
+    if (error instanceof InvalidSettingsError) return error;
+    throw error;
+  }
+  throw new Error(`settings accepted: ${JSON.stringify(env)}`);
+}
+
+const DEFAULTS = {
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  PLATFORM: 'local',
+  UPSCALE_MARGIN: 4,
+  DOWNSCALE_MARGIN: 18,
+  SERVER_CAPACITY: 10,
+  SLEEP_TIME: 1,
+  BACKUP_GAMESERVER: undefined,
+  MIN_SERVERS: 1,
+  MAX_SERVERS: 100,
+  MAX_LAUNCHES_IN_FLIGHT: 5,
+  UNHEALTHY_THRESHOLD: 3,
+  RESERVATION_TIMEOUT: 15,
+  LAUNCH_TIMEOUT: 300,
+  DRAIN_TIMEOUT: 0,
+  LAUNCH_BACKOFF_BASE: 5,
+  LAUNCH_BACKOFF_MAX: 300,
+  PROBE_TIMEOUT: 2,
+  PROBE_CONCURRENCY: 64,
+  AWS_REGION: undefined,
+  ECS_CLUSTER: 'default',
+  ECS_LAUNCH_TYPE: 'EC2',
+  ECS_INSTANCE_LAUNCH_TEMPLATE: undefined,
+  SERVER_TASK_DEFINITION: undefined,
+  LOCAL_GAMESERVER_COMMAND: undefined,
+  LOCAL_STATE_DIR: '.fleet-state',
+  ADMIN_TOKEN: undefined,
+};
+
+describe('validateSettings', () => {
+  it("accepts the earlier manager's .env unchanged, with typed values", () => {
+    const settings = validateSettings(parseDotenv(EARLIER_DOTENV));
+
+    expect(settings).toBeInstanceOf(Settings);
+    expect(settings).toEqual({
+      ...DEFAULTS,
+      AWS_REGION: 'ap-south-1',
+      UPSCALE_MARGIN: 4,
+      DOWNSCALE_MARGIN: 18,
+      SERVER_CAPACITY: 10,
+      ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS',
+      SERVER_TASK_DEFINITION: 'LaunchGameserver',
+      SLEEP_TIME: 0,
+      BACKUP_GAMESERVER: '127.0.0.1:8888',
+    });
+    expect(settings).not.toHaveProperty('SECRET_KEY');
+    expect(settings).not.toHaveProperty('DEBUG');
+  });
+
+  it('gives every default when nothing is set', () => {
+    expect(validateSettings({})).toEqual(DEFAULTS);
+  });
+
+  it('treats empty and undefined values as not set, so the defaults apply', () => {
+    const env: Env = { PORT: '', HOST: '', PLATFORM: '', SLEEP_TIME: '', BACKUP_GAMESERVER: '', ADMIN_TOKEN: '', MIN_SERVERS: undefined };
+    expect(validateSettings(env)).toEqual(DEFAULTS);
+  });
+
+  it.each<{ name: string; env: Env; expected: Partial<Settings> }>([
+    { name: 'the lowest port', env: { PORT: '1' }, expected: { PORT: 1 } },
+    { name: 'the highest port', env: { PORT: '65535' }, expected: { PORT: 65535 } },
+    { name: 'fractional seconds', env: { SLEEP_TIME: '0.5', RESERVATION_TIMEOUT: '0.25' }, expected: { SLEEP_TIME: 0.5, RESERVATION_TIMEOUT: 0.25 } },
+    { name: 'zero where zero is allowed', env: { MIN_SERVERS: '0', DRAIN_TIMEOUT: '0', UPSCALE_MARGIN: '0' }, expected: { MIN_SERVERS: 0, DRAIN_TIMEOUT: 0, UPSCALE_MARGIN: 0 } },
+    { name: 'MIN_SERVERS equal to MAX_SERVERS', env: { MIN_SERVERS: '3', MAX_SERVERS: '3' }, expected: { MIN_SERVERS: 3, MAX_SERVERS: 3 } },
+    { name: 'a host name backup address', env: { BACKUP_GAMESERVER: 'backup.example.com:7777' }, expected: { BACKUP_GAMESERVER: 'backup.example.com:7777' } },
+    { name: 'a bracketed IPv6 backup address', env: { BACKUP_GAMESERVER: '[::1]:65535' }, expected: { BACKUP_GAMESERVER: '[::1]:65535' } },
+    { name: 'an ADMIN_TOKEN of exactly 16 characters', env: { ADMIN_TOKEN: '0123456789abcdef' }, expected: { ADMIN_TOKEN: '0123456789abcdef' } },
+    {
+      name: 'the ecs platform with its task definition, on Fargate',
+      env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games' },
+      expected: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games' },
+    },
+  ])('accepts $name', ({ env, expected }) => {
+    expect(validateSettings(env)).toMatchObject(expected);
+  });
+
+  it.each<{ variable: string; value: string }>([
+    { variable: 'PORT', value: 'http' },
+    { variable: 'PORT', value: '0' },
+    { variable: 'PORT', value: '65536' },
+    { variable: 'PORT', value: '80.5' },
+    { variable: 'PORT', value: ' ' },
+    { variable: 'PLATFORM', value: 'aws' },
+    { variable: 'PLATFORM', value: 'ECS' },
+    { variable: 'UPSCALE_MARGIN', value: 'four' },
+    { variable: 'UPSCALE_MARGIN', value: '-1' },
+    { variable: 'UPSCALE_MARGIN', value: '2.5' },
+    { variable: 'DOWNSCALE_MARGIN', value: '-18' },
+    { variable: 'SERVER_CAPACITY', value: '0' },
+    { variable: 'SLEEP_TIME', value: '-1' },
+    { variable: 'SLEEP_TIME', value: 'soon' },
+    { variable: 'SLEEP_TIME', value: 'Infinity' },
+    { variable: 'BACKUP_GAMESERVER', value: '127.0.0.1' },
+    { variable: 'BACKUP_GAMESERVER', value: ':8888' },
+    { variable: 'BACKUP_GAMESERVER', value: '127.0.0.1:' },
+    { variable: 'BACKUP_GAMESERVER', value: 'http://127.0.0.1:8888' },
+    { variable: 'BACKUP_GAMESERVER', value: 'game server:8888' },
+    { variable: 'BACKUP_GAMESERVER', value: '127.0.0.1:0' },
+    { variable: 'BACKUP_GAMESERVER', value: '127.0.0.1:65536' },
+    { variable: 'BACKUP_GAMESERVER', value: '127.0.0.1:99999' },
+    { variable: 'MIN_SERVERS', value: '-1' },
+    { variable: 'MIN_SERVERS', value: '1.5' },
+    { variable: 'MAX_SERVERS', value: '0' },
+    { variable: 'MAX_LAUNCHES_IN_FLIGHT', value: '0' },
+    { variable: 'UNHEALTHY_THRESHOLD', value: '0' },
+    { variable: 'RESERVATION_TIMEOUT', value: '0' },
+    { variable: 'RESERVATION_TIMEOUT', value: 'fifteen' },
+    { variable: 'LAUNCH_TIMEOUT', value: '-300' },
+    { variable: 'DRAIN_TIMEOUT', value: '-1' },
+    { variable: 'LAUNCH_BACKOFF_BASE', value: '0' },
+    { variable: 'LAUNCH_BACKOFF_MAX', value: 'never' },
+    { variable: 'PROBE_TIMEOUT', value: '0' },
+    { variable: 'PROBE_CONCURRENCY', value: '0' },
+    { variable: 'ECS_LAUNCH_TYPE', value: 'fargate' },
+    { variable: 'ECS_LAUNCH_TYPE', value: 'SPOT' },
+  ])('refuses $variable=$value with one line naming it and what is allowed', ({ variable, value }) => {
+    const error = refusal({ ...parseDotenv(EARLIER_DOTENV), [variable]: value });
+
+    expect(error.name).toBe('InvalidSettingsError');
+    expect(error.problems).toHaveLength(1);
+    expect(error.message.split('\n')).toEqual([expect.stringContaining(`Invalid setting ${variable}=${JSON.stringify(value)}: must `)]);
+  });
+
+  it.each(['secret', '0123456789abcde'])('refuses ADMIN_TOKEN=%s as too short without ever showing the token', (token) => {
+    const error = refusal({ ADMIN_TOKEN: token });
+
+    expect(error.message).toBe(`Invalid setting ADMIN_TOKEN=<hidden, ${token.length} characters>: must be at least 16 characters long`);
+    expect(error.message).not.toContain(token);
+  });
+
+  it.each(['0x4', '1e1', '4 players'])('refuses UPSCALE_MARGIN=%s: numbers are plain decimals', (value) => {
+    expect(refusal({ UPSCALE_MARGIN: value }).message).toBe(`Invalid setting UPSCALE_MARGIN=${JSON.stringify(value)}: must be a whole number >= 0`);
+  });
+
+  it('refuses several bad variables at once, one line each', () => {
+    const error = refusal({ PORT: 'http', PLATFORM: 'aws', SLEEP_TIME: 'soon' });
+
+    expect(error.message.split('\n')).toEqual([
+      'Invalid setting PORT="http": must be a port number from 1 to 65535',
+      'Invalid setting PLATFORM="aws": must be one of: local, ecs',
+      'Invalid setting SLEEP_TIME="soon": must be a number of seconds >= 0',
+    ]);
+  });
+
+  describe('rules across variables', () => {
+    it.each<{ name: string; env: Env; names: string[] }>([
+      {
+        name: 'DOWNSCALE_MARGIN - UPSCALE_MARGIN exactly SERVER_CAPACITY',
+        env: { UPSCALE_MARGIN: '4', DOWNSCALE_MARGIN: '14', SERVER_CAPACITY: '10' },
+        names: ['DOWNSCALE_MARGIN=14', 'UPSCALE_MARGIN=4', 'SERVER_CAPACITY=10'],
+      },
+      {
+        name: 'DOWNSCALE_MARGIN below UPSCALE_MARGIN',
+        env: { UPSCALE_MARGIN: '20', DOWNSCALE_MARGIN: '18' },
+        names: ['DOWNSCALE_MARGIN=18', 'UPSCALE_MARGIN=20', 'SERVER_CAPACITY=10'],
+      },
+      {
+        name: 'a SERVER_CAPACITY larger than the default margins allow',
+        env: { SERVER_CAPACITY: '20' },
+        names: ['DOWNSCALE_MARGIN=18', 'UPSCALE_MARGIN=4', 'SERVER_CAPACITY=20'],
+      },
+      { name: 'MIN_SERVERS above MAX_SERVERS', env: { MIN_SERVERS: '5', MAX_SERVERS: '4' }, names: ['MIN_SERVERS=5', 'MAX_SERVERS=4'] },
+      {
+        name: 'LAUNCH_BACKOFF_BASE above LAUNCH_BACKOFF_MAX',
+        env: { LAUNCH_BACKOFF_BASE: '301' },
+        names: ['LAUNCH_BACKOFF_BASE=301', 'LAUNCH_BACKOFF_MAX=300'],
+      },
+      {
+        name: 'PLATFORM=ecs without SERVER_TASK_DEFINITION',
+        env: { PLATFORM: 'ecs', ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS' },
+        names: ['SERVER_TASK_DEFINITION', 'PLATFORM=ecs'],
+      },
+      {
+        name: 'PLATFORM=ecs with the EC2 launch type and no launch template',
+        env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver' },
+        names: ['ECS_INSTANCE_LAUNCH_TEMPLATE', 'ECS_LAUNCH_TYPE=EC2'],
+      },
+    ])('refuses $name, naming the variables', ({ env, names }) => {
+      const lines = refusal(env).message.split('\n');
+
+      expect(lines).toHaveLength(1);
+      for (const name of names) expect(lines[0]).toContain(name);
+    });
+
+    it('accepts DOWNSCALE_MARGIN - UPSCALE_MARGIN one more than SERVER_CAPACITY', () => {
+      expect(validateSettings({ UPSCALE_MARGIN: '4', DOWNSCALE_MARGIN: '15', SERVER_CAPACITY: '10' })).toMatchObject({
+        UPSCALE_MARGIN: 4,
+        DOWNSCALE_MARGIN: 15,
+        SERVER_CAPACITY: 10,
+      });
+    });
+
+    it('reports every broken rule, one line each', () => {
+      const error = refusal({ DOWNSCALE_MARGIN: '10', MIN_SERVERS: '3', MAX_SERVERS: '2', PLATFORM: 'ecs' });
+
+      expect(error.problems).toHaveLength(4);
+      expect(error.message.split('\n')).toEqual([
+        expect.stringContaining('DOWNSCALE_MARGIN=10'),
+        expect.stringContaining('MIN_SERVERS=3'),
+        expect.stringContaining('SERVER_TASK_DEFINITION'),
+        expect.stringContaining('ECS_INSTANCE_LAUNCH_TEMPLATE'),
+      ]);
+    });
+  });
+});

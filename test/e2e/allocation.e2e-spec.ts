@@ -1,0 +1,123 @@
+import { acceptingServers, destroyFleet, getJson, RunningManager, startManager, waitFor } from '../support/manager';
+import { connectPlayer } from '../support/players';
+
+describe('game client endpoints', () => {
+  let manager: RunningManager;
+
+  afterEach(async () => {
+    await manager?.close();
+    await destroyFleet(manager.stateDir);
+  });
+
+  describe('with one ready server', () => {
+    beforeEach(async () => {
+      manager = await startManager();
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+    });
+
+    it.each(['/available-gameserver/', '/available-gameserver'])('GET %s answers {"available": "<host>:<port>"}', async (path) => {
+      const [server] = await acceptingServers(manager);
+      const answer = await getJson(`${manager.url}${path}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ available: server });
+      expect(server).toMatch(/^127\.0\.0\.1:\d+$/);
+    });
+
+    it.each(['/available-gameserver-list/', '/available-gameserver-list'])('GET %s lists the servers that take players', async (path) => {
+      const answer = await getJson(`${manager.url}${path}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ server_list: [expect.stringMatching(/^127\.0\.0\.1:\d+$/)] });
+    });
+
+    it('hands out an address a real game client can join', async () => {
+      const answer = await getJson<{ available: string }>(`${manager.url}/available-gameserver/`);
+      const socket = await connectPlayer(answer.body.available);
+      const health = await waitFor('the player to show in the server report', async () => {
+        const report = await getJson(`http://${answer.body.available}/health/`);
+        return report.body.available_capacity === 9 && report.body;
+      });
+      expect(health).toEqual({ available_capacity: 9, ready_to_close: false });
+      socket.close();
+    });
+
+    it('GET /health is live and GET /health/ready is ready once the fleet is rebuilt', async () => {
+      expect((await getJson(`${manager.url}/health`)).status).toBe(200);
+      const ready = await getJson(`${manager.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.body.details.fleet).toMatchObject({ status: 'up', servers: 1 });
+      expect(ready.body.details.platform).toMatchObject({ status: 'up', name: 'local' });
+    });
+
+    it('answers unknown routes and methods with 404, not 5xx', async () => {
+      expect((await getJson(`${manager.url}/nope`)).status).toBe(404);
+      expect((await fetch(`${manager.url}/available-gameserver/`, { method: 'DELETE' })).status).toBe(404);
+    });
+  });
+
+  describe('when no server has room', () => {
+    // One server of 3 places that may not grow: the 4th player finds no room.
+    const fullFleet = { SERVER_CAPACITY: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '5', MAX_SERVERS: '1' };
+
+    async function fillTheOnlyServer(): Promise<string> {
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      const addresses = new Set<string>();
+      for (let i = 0; i < 3; i++) addresses.add((await getJson(`${manager.url}/available-gameserver/`)).body.available);
+      expect(addresses.size).toBe(1);
+      return [...addresses][0];
+    }
+
+    it('hands out BACKUP_GAMESERVER when it is set', async () => {
+      manager = await startManager({ ...fullFleet, BACKUP_GAMESERVER: '127.0.0.1:8888' });
+      const server = await fillTheOnlyServer();
+      const answer = await getJson(`${manager.url}/available-gameserver/`);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ available: '127.0.0.1:8888' });
+      expect(server).not.toBe('127.0.0.1:8888');
+    });
+
+    it('answers 503 with Retry-After when there is no backup server', async () => {
+      manager = await startManager(fullFleet);
+      await fillTheOnlyServer();
+      const answer = await getJson(`${manager.url}/available-gameserver/`);
+      expect(answer.status).toBe(503);
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(answer.body.available).toBeUndefined();
+    });
+
+    it('gives the places back once the reservation times out with nobody joining', async () => {
+      manager = await startManager({ ...fullFleet, RESERVATION_TIMEOUT: '1' });
+      await fillTheOnlyServer();
+      expect((await getJson(`${manager.url}/available-gameserver/`)).status).toBe(503);
+      const again = await waitFor('the reserved places to return', async () => {
+        const answer = await getJson(`${manager.url}/available-gameserver/`);
+        return answer.status === 200 && answer;
+      }, 5000);
+      expect(again.body.available).toMatch(/^127\.0\.0\.1:\d+$/);
+    });
+  });
+
+  it('500 concurrent allocations never hand out more places than the servers reported', async () => {
+    manager = await startManager({
+      SERVER_CAPACITY: '50',
+      MIN_SERVERS: '3',
+      MAX_SERVERS: '3',
+      UPSCALE_MARGIN: '1',
+      DOWNSCALE_MARGIN: '500',
+      SLEEP_TIME: '0',
+      RESERVATION_TIMEOUT: '60',
+    });
+    await waitFor('three ready servers', async () => (await acceptingServers(manager)).length === 3);
+
+    const answers = await Promise.all(Array.from({ length: 500 }, () => getJson(`${manager.url}/available-gameserver/`)));
+
+    const perServer = new Map<string, number>();
+    for (const answer of answers.filter((a) => a.status === 200)) {
+      perServer.set(answer.body.available, (perServer.get(answer.body.available) ?? 0) + 1);
+    }
+    expect([...perServer.values()].every((count) => count <= 50)).toBe(true);
+    expect([...perServer.values()].reduce((a, b) => a + b, 0)).toBe(150);
+    expect(answers.filter((a) => a.status === 503)).toHaveLength(350);
+    // Passes kept probing all along; none of them gave the reserved places away again.
+    expect((await getJson(`${manager.url}/available-gameserver/`)).status).toBe(503);
+  });
+});

@@ -1,0 +1,240 @@
+import 'reflect-metadata';
+import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Settings } from '../../src/config/settings';
+import { HealthProber } from '../../src/fleet/health-prober';
+import { ProbeResult } from '../../src/fleet/health-report';
+
+const PROBE_TIMEOUT_S = 0.3;
+const PROBE_CONCURRENCY = 4;
+const TEN_MB = 10 * 1024 * 1024;
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const openServers: Array<HttpServer | TcpServer> = [];
+const openSockets = new Set<Socket>();
+
+afterEach(async () => {
+  for (const socket of openSockets) socket.destroy();
+  openSockets.clear();
+  await Promise.all(openServers.splice(0).map(closeServer));
+});
+
+function closeServer(server: HttpServer | TcpServer): Promise<void> {
+  if (server instanceof HttpServer) server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function listen(server: HttpServer | TcpServer): Promise<string> {
+  openServers.push(server);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+/** A real HTTP server on a free loopback port; resolves to its host:port. */
+function serve(handler: Handler): Promise<string> {
+  return listen(createHttpServer(handler));
+}
+
+function answer(status: number, body: string, contentType = 'application/json'): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'content-type': contentType });
+    res.end(body);
+  };
+}
+
+const answerJson = (value: unknown) => answer(200, JSON.stringify(value));
+
+function newProber(): HealthProber {
+  return new HealthProber(Object.assign(new Settings(), { PROBE_TIMEOUT: PROBE_TIMEOUT_S, PROBE_CONCURRENCY }));
+}
+
+async function probeServer(handler: Handler): Promise<ProbeResult> {
+  return newProber().probe(await serve(handler));
+}
+
+function expectFailure(result: ProbeResult, error: RegExp): void {
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.error).toMatch(error);
+}
+
+describe('HealthProber.probe: good reports', () => {
+  it('reads available_capacity and ready_to_close', async () => {
+    const result = await probeServer(answerJson({ available_capacity: 3, ready_to_close: false }));
+    expect(result).toEqual({ ok: true, report: { availableCapacity: 3, readyToClose: false } });
+  });
+
+  it('accepts extra keys and the limits of the range', async () => {
+    const extra = await probeServer(answerJson({ available_capacity: 0, ready_to_close: true, players: 10, version: '2.1' }));
+    expect(extra).toEqual({ ok: true, report: { availableCapacity: 0, readyToClose: true } });
+    const largest = await probeServer(answerJson({ available_capacity: 100_000, ready_to_close: true }));
+    expect(largest).toEqual({ ok: true, report: { availableCapacity: 100_000, readyToClose: true } });
+  });
+
+  it('asks GET /health/ with the trailing slash', async () => {
+    const asked: string[] = [];
+    const result = await probeServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      answerJson({ available_capacity: 1, ready_to_close: true })(req, res);
+    });
+    expect(result.ok).toBe(true);
+    expect(asked).toEqual(['GET /health/']);
+  });
+
+  it('follows a redirect to another path and port', async () => {
+    const asked: string[] = [];
+    const target = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      answerJson({ available_capacity: 7, ready_to_close: false })(req, res);
+    });
+    const result = await probeServer((_req, res) => {
+      res.writeHead(302, { location: `http://${target}/status/health` });
+      res.end();
+    });
+    expect(result).toEqual({ ok: true, report: { availableCapacity: 7, readyToClose: false } });
+    expect(asked).toEqual(['/status/health']);
+  });
+});
+
+describe('HealthProber.probe: bad answers fail without throwing', () => {
+  it.each<[string, Handler, RegExp]>([
+    ['garbage text', answer(200, 'Service is up and running!', 'text/plain'), /not JSON/],
+    ['partial JSON', answer(200, '{"available_capacity": 3'), /not JSON/],
+    ['an empty body', answer(200, ''), /not JSON/],
+    ['a JSON array', answerJson([{ available_capacity: 3, ready_to_close: true }]), /not a JSON object/],
+    ['JSON null', answerJson(null), /not a JSON object/],
+    ['a missing available_capacity', answerJson({ ready_to_close: true }), /available_capacity/],
+    ['a missing ready_to_close', answerJson({ available_capacity: 3 }), /ready_to_close/],
+    ['a negative capacity', answerJson({ available_capacity: -1, ready_to_close: true }), /available_capacity -1/],
+    ['a fractional capacity', answerJson({ available_capacity: 2.5, ready_to_close: true }), /available_capacity 2\.5/],
+    ['a capacity given as a string', answerJson({ available_capacity: '3', ready_to_close: true }), /available_capacity "3"/],
+    ['an absurdly large capacity', answerJson({ available_capacity: 100_001, ready_to_close: true }), /available_capacity 100001/],
+    ['ready_to_close as a string', answerJson({ available_capacity: 3, ready_to_close: 'true' }), /ready_to_close "true"/],
+    ['ready_to_close as a number', answerJson({ available_capacity: 3, ready_to_close: 1 }), /ready_to_close 1/],
+    ['HTTP 500', answer(500, '{"available_capacity": 3, "ready_to_close": true}'), /HTTP 500/],
+    ['HTTP 404', answer(404, 'not found', 'text/plain'), /HTTP 404/],
+  ])('%s', async (_case, handler, error) => {
+    expectFailure(await probeServer(handler), error);
+  });
+
+  it('fails on an invalid address', async () => {
+    expectFailure(await newProber().probe('not an address'), /\S/);
+  });
+});
+
+/** Streams up to 10 MB, honouring backpressure, and tells how much of it the client took before hanging up. */
+function hugeBody(declareLength: boolean): { handler: Handler; sent: Promise<{ bytes: number; complete: boolean }> } {
+  let report!: (outcome: { bytes: number; complete: boolean }) => void;
+  const sent = new Promise<{ bytes: number; complete: boolean }>((resolve) => (report = resolve));
+  const handler: Handler = async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(TEN_MB) } : {}) });
+    const chunk = Buffer.alloc(64 * 1024, ' ');
+    let bytes = 0;
+    let hungUp = false;
+    res.once('close', () => (hungUp = !res.writableFinished));
+    while (bytes < TEN_MB && !hungUp) {
+      bytes += chunk.length;
+      if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+    }
+    if (!hungUp) res.end();
+    await new Promise((resolve) => (res.closed ? resolve(undefined) : res.once('close', resolve)));
+    report({ bytes, complete: res.writableFinished });
+  };
+  return { handler, sent };
+}
+
+describe('HealthProber.probe: a huge answer', () => {
+  it.each([
+    ['with content-length', true],
+    ['chunked, without content-length', false],
+  ])('fails %s without reading it all', async (_case, declareLength) => {
+    const { handler, sent } = hugeBody(declareLength);
+    const result = await probeServer(handler);
+    expectFailure(result, /larger than/);
+    const outcome = await sent;
+    expect(outcome.complete).toBe(false);
+    expect(outcome.bytes).toBeLessThan(TEN_MB);
+  });
+});
+
+describe('HealthProber.probe: no answer', () => {
+  it('fails within about the timeout when the server accepts but never answers', async () => {
+    const address = await listen(createTcpServer((socket) => openSockets.add(socket)));
+    const started = Date.now();
+    const result = await newProber().probe(address);
+    const elapsed = Date.now() - started;
+    expectFailure(result, /no answer within 300 ms/);
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('fails within about the timeout when the body never ends', async () => {
+    const started = Date.now();
+    const result = await probeServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"available_capacity": 3,');
+    });
+    expectFailure(result, /\S/);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('fails on a closed port', async () => {
+    const server = createTcpServer();
+    const address = await listen(server);
+    await closeServer(server);
+    expectFailure(await newProber().probe(address), /ECONNREFUSED/);
+  });
+});
+
+describe('HealthProber.probeAll', () => {
+  it('returns results in the order of the targets, whatever order they finish in', async () => {
+    const capacities = [5, 4, 3, 2, 1, 0];
+    const addresses = await Promise.all(
+      capacities.map((capacity) =>
+        serve(async (req, res) => {
+          await sleep(20 + capacity * 20);
+          answerJson({ available_capacity: capacity, ready_to_close: capacity === 0 })(req, res);
+        }),
+      ),
+    );
+    const closedPort = createTcpServer();
+    const refused = await listen(closedPort);
+    await closeServer(closedPort);
+    const targets = [...addresses, refused].map((probeAddress) => ({ probeAddress }));
+
+    const results = await newProber().probeAll(targets);
+
+    expect(results.slice(0, capacities.length)).toEqual(
+      capacities.map((capacity) => ({ ok: true, report: { availableCapacity: capacity, readyToClose: capacity === 0 } })),
+    );
+    expect(results[capacities.length].ok).toBe(false);
+  });
+
+  it(`never runs more than PROBE_CONCURRENCY (${PROBE_CONCURRENCY}) probes at once`, async () => {
+    let open = 0;
+    let mostOpen = 0;
+    let served = 0;
+    const address = await serve(async (req, res) => {
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      await sleep(40);
+      open--;
+      served++;
+      answerJson({ available_capacity: 1, ready_to_close: false })(req, res);
+    });
+    const targets = Array.from({ length: 20 }, () => ({ probeAddress: address }));
+
+    const results = await newProber().probeAll(targets);
+
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(served).toBe(20);
+    expect(mostOpen).toBe(PROBE_CONCURRENCY);
+  });
+
+  it('answers an empty list with an empty list', async () => {
+    await expect(newProber().probeAll([])).resolves.toEqual([]);
+  });
+});

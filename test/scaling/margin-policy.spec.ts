@@ -1,0 +1,603 @@
+import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../../src/scaling/fleet-snapshot';
+import { decideScaling, launchBackoffMs } from '../../src/scaling/margin-policy';
+import { ScalingAction } from '../../src/scaling/scaling-action';
+import { ServerState } from '../../src/fleet/server-state';
+
+const NOW = 1_700_000_000_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+const SETTINGS: PolicySettings = {
+  upscaleMargin: 4,
+  downscaleMargin: 18,
+  serverCapacity: 10,
+  minServers: 1,
+  maxServers: 10,
+  maxLaunchesInFlight: 3,
+  unhealthyThreshold: 3,
+  launchTimeoutMs: 5 * MINUTE,
+  drainTimeoutMs: 0,
+  launchBackoffBaseMs: 5 * SECOND,
+  launchBackoffMaxMs: 300 * SECOND,
+};
+
+function server(id: string, state: ServerState, fields: Partial<ServerView> = {}): ServerView {
+  return { id, state, free: 0, reserved: 0, readyToClose: false, consecutiveFailures: 0, launchedAt: NOW - HOUR, ...fields };
+}
+const ready = (id: string, free: number, fields: Partial<ServerView> = {}) => server(id, 'ready', { free, ...fields });
+const draining = (id: string, free: number, fields: Partial<ServerView> = {}) =>
+  server(id, 'draining', { free, drainingSince: NOW - MINUTE, ...fields });
+const launching = (id: string, fields: Partial<ServerView> = {}) => server(id, 'launching', { launchedAt: NOW - MINUTE, ...fields });
+const unhealthy = (id: string, failures: number, fields: Partial<ServerView> = {}) =>
+  server(id, 'unhealthy', { free: 10, consecutiveFailures: failures, ...fields });
+const stopping = (id: string, fields: Partial<ServerView> = {}) => server(id, 'stopping', { free: 10, readyToClose: true, ...fields });
+
+function snapshot(servers: ServerView[], launchFailures: LaunchFailures = { consecutive: 0 }): FleetSnapshot {
+  return { now: NOW, servers, launchFailures };
+}
+
+/** One action as a short line ("launch 3", "stop u1 unhealthy"), so that a row lists them readably and exactly. */
+function summary(action: ScalingAction): string {
+  switch (action.kind) {
+    case 'launch':
+      return `launch ${action.count}`;
+    case 'stop':
+      return `stop ${action.serverId} ${action.reason}`;
+    default:
+      return `${action.kind} ${action.serverId}`;
+  }
+}
+
+interface PolicyCase {
+  name: string;
+  servers: ServerView[];
+  settings?: Partial<PolicySettings>;
+  launchFailures?: LaunchFailures;
+  /** Every action, in the order the policy returns them. */
+  actions: string[];
+  /** decision.freeCapacity, when the case is about counting. */
+  free?: number;
+  /** Absent: the decision must not report a held-back launch. */
+  heldBack?: RegExp;
+}
+
+function check({ servers, settings, launchFailures, actions, free, heldBack }: PolicyCase): void {
+  const decision = decideScaling(snapshot(servers, launchFailures), { ...SETTINGS, ...settings });
+  expect(decision.actions.map(summary)).toEqual(actions);
+  for (const action of decision.actions) {
+    if (action.kind !== 'stop') expect(action.reason).not.toHaveLength(0);
+  }
+  if (free !== undefined) expect(decision.freeCapacity).toBe(free);
+  if (heldBack) expect(decision.heldBack).toMatch(heldBack);
+  else expect(decision.heldBack).toBeUndefined();
+}
+
+describe('decideScaling', () => {
+  describe('margins', () => {
+    it.each<PolicyCase>([
+      { name: 'free exactly at the upscale margin: nothing to do', servers: [ready('a', 4)], actions: [], free: 4 },
+      { name: 'free one below the upscale margin: one launch', servers: [ready('a', 3)], actions: ['launch 1'], free: 13 },
+      { name: 'free between the margins: nothing to do', servers: [ready('a', 5), ready('b', 6)], actions: [], free: 11 },
+      { name: 'free exactly at the downscale margin: no drain', servers: [ready('a', 10), ready('b', 8)], actions: [], free: 18 },
+      {
+        name: 'free one above the downscale margin: drain the emptiest',
+        servers: [ready('a', 9), ready('b', 10)],
+        actions: ['drain b'],
+        free: 9,
+      },
+    ])('$name', check);
+  });
+
+  describe('counting free capacity', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'free is already net of reservations: 3 free with 7 reserved is below the margin',
+        servers: [ready('a', 3, { reserved: 7 })],
+        actions: ['launch 1'],
+        free: 13,
+      },
+      {
+        name: 'reserved places add nothing: 4 free with 6 reserved is exactly at the margin',
+        servers: [ready('a', 4, { reserved: 6 })],
+        actions: [],
+        free: 4,
+      },
+      {
+        name: 'a launching server counts as a full server, so a slow launch is not launched twice',
+        servers: [ready('a', 0), launching('l1')],
+        actions: [],
+        free: 10,
+      },
+      {
+        name: 'each launching server counts SERVER_CAPACITY (2 x 3 = 6, one short of 7)',
+        servers: [ready('a', 0), launching('l1'), launching('l2')],
+        settings: { serverCapacity: 3, upscaleMargin: 7, downscaleMargin: 20 },
+        actions: ['launch 1'],
+        free: 9,
+      },
+      {
+        name: 'an unhealthy server is not free capacity, whatever it last reported',
+        servers: [ready('a', 2), unhealthy('u', 1, { free: 10 })],
+        actions: ['launch 1'],
+        free: 12,
+      },
+      {
+        name: 'a draining server is not free capacity (15 counted, not 25 above the downscale margin)',
+        servers: [ready('a', 10), ready('b', 5), draining('d', 10)],
+        actions: [],
+        free: 15,
+      },
+    ])('$name', check);
+  });
+
+  describe('bringing draining servers back', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'below the margin, a draining server with room is reactivated instead of launching',
+        servers: [ready('a', 1), draining('d', 5)],
+        actions: ['reactivate d'],
+        free: 6,
+      },
+      {
+        name: 'the draining server with most room goes first, and only as many as needed',
+        servers: [ready('a', 1), draining('d1', 2), draining('d2', 6), draining('d3', 4)],
+        actions: ['reactivate d2'],
+        free: 7,
+      },
+      {
+        name: 'several are reactivated if one is not enough; equal room goes to the older first',
+        servers: [
+          ready('a', 0),
+          draining('d1', 1, { launchedAt: NOW - 10 * MINUTE }),
+          draining('d2', 2),
+          draining('d3', 1, { launchedAt: NOW - 2 * HOUR }),
+        ],
+        actions: ['reactivate d2', 'reactivate d3', 'reactivate d1'],
+        free: 4,
+      },
+      {
+        name: 'when every draining server is back and still short, launch for the rest',
+        servers: [ready('a', 0), draining('d', 2)],
+        actions: ['reactivate d', 'launch 1'],
+        free: 12,
+      },
+      {
+        name: 'a draining server with 0 free is not reactivated',
+        servers: [ready('a', 0), draining('d', 0, { reserved: 2 })],
+        actions: ['launch 1'],
+        free: 10,
+      },
+      {
+        name: 'a server reactivated this pass is not stopped, even if ready to close',
+        servers: [ready('a', 0), draining('d', 10, { readyToClose: true })],
+        actions: ['reactivate d'],
+        free: 10,
+      },
+      {
+        name: 'below MIN_SERVERS with the margin met, a draining server comes back before a launch',
+        servers: [draining('d', 5)],
+        settings: { upscaleMargin: 0 },
+        actions: ['reactivate d'],
+        free: 5,
+      },
+    ])('$name', check);
+  });
+
+  describe('launching', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'shortfall 25 with capacity 10 launches 3',
+        servers: [ready('a', 0)],
+        settings: { upscaleMargin: 25, downscaleMargin: 40, maxLaunchesInFlight: 5 },
+        actions: ['launch 3'],
+        free: 30,
+      },
+      {
+        name: 'shortfall 20 with capacity 10 launches exactly 2',
+        servers: [ready('a', 0)],
+        settings: { upscaleMargin: 20, downscaleMargin: 40 },
+        actions: ['launch 2'],
+        free: 20,
+      },
+      {
+        name: 'bounded by MAX_SERVERS: 3 wanted, room for 1',
+        servers: [ready('a', 0), ready('b', 0)],
+        settings: { upscaleMargin: 25, downscaleMargin: 40, maxServers: 3 },
+        actions: ['launch 1'],
+        free: 10,
+        heldBack: /MAX_SERVERS=3/,
+      },
+      {
+        name: 'at MAX_SERVERS no launch, and the decision says why',
+        servers: [ready('a', 0), ready('b', 0)],
+        settings: { maxServers: 2 },
+        actions: [],
+        free: 0,
+        heldBack: /MAX_SERVERS=2 reached with 2 servers/,
+      },
+      {
+        name: 'draining and unhealthy servers not being stopped count toward MAX_SERVERS',
+        servers: [ready('a', 0), draining('d', 0), unhealthy('u', 1)],
+        settings: { maxServers: 3 },
+        actions: [],
+        heldBack: /MAX_SERVERS=3 reached with 3 servers/,
+      },
+      {
+        name: 'servers stopped this pass as unhealthy leave room under MAX_SERVERS',
+        servers: [ready('a', 0), unhealthy('u', 3), unhealthy('v', 3)],
+        settings: { maxServers: 2 },
+        actions: ['stop u unhealthy', 'stop v unhealthy', 'launch 1'],
+        free: 10,
+      },
+      {
+        name: 'a draining server stopped this pass as drained leaves room under MAX_SERVERS',
+        servers: [ready('a', 0), draining('d', 0, { readyToClose: true })],
+        settings: { maxServers: 2 },
+        actions: ['launch 1', 'stop d drained'],
+        free: 10,
+      },
+      {
+        name: 'bounded by MAX_LAUNCHES_IN_FLIGHT minus those launching: 3 wanted, 1 allowed',
+        servers: [launching('l1'), launching('l2')],
+        settings: { upscaleMargin: 45, downscaleMargin: 60 },
+        actions: ['launch 1'],
+        free: 30,
+        heldBack: /2 launches in flight \(MAX_LAUNCHES_IN_FLIGHT=3\)/,
+      },
+      {
+        name: 'as many launching as MAX_LAUNCHES_IN_FLIGHT: no launch',
+        servers: [launching('l1'), launching('l2')],
+        settings: { upscaleMargin: 25, downscaleMargin: 40, maxLaunchesInFlight: 2 },
+        actions: [],
+        free: 20,
+        heldBack: /MAX_LAUNCHES_IN_FLIGHT=2/,
+      },
+    ])('$name', check);
+  });
+
+  describe('MIN_SERVERS', () => {
+    it.each<PolicyCase>([
+      { name: 'an empty fleet launches', servers: [], actions: ['launch 1'], free: 10 },
+      {
+        name: 'an empty fleet launches MIN_SERVERS even if fewer would meet the margin',
+        servers: [],
+        settings: { minServers: 3 },
+        actions: ['launch 3'],
+        free: 30,
+      },
+      {
+        name: 'MIN_SERVERS=0 and an empty fleet with free at the margin: nothing',
+        servers: [],
+        settings: { minServers: 0, upscaleMargin: 0 },
+        actions: [],
+        free: 0,
+      },
+      {
+        name: 'MIN_SERVERS=0 and free above the margin: nothing',
+        servers: [ready('a', 6)],
+        settings: { minServers: 0 },
+        actions: [],
+        free: 6,
+      },
+      {
+        name: 'fewer serving than MIN_SERVERS with plenty free: launch the missing one',
+        servers: [ready('a', 10)],
+        settings: { minServers: 2 },
+        actions: ['launch 1'],
+        free: 20,
+      },
+      {
+        name: 'launching servers count toward MIN_SERVERS',
+        servers: [ready('a', 10), launching('l')],
+        settings: { minServers: 2 },
+        actions: [],
+        free: 20,
+      },
+      {
+        name: 'no drain that would leave fewer ready servers than MIN_SERVERS',
+        servers: [ready('a', 10), ready('b', 10)],
+        settings: { minServers: 2 },
+        actions: [],
+        free: 20,
+      },
+      {
+        name: 'a drain down to exactly MIN_SERVERS ready servers is allowed',
+        servers: [ready('a', 10), ready('b', 10), ready('c', 0)],
+        settings: { minServers: 2 },
+        actions: ['drain a'],
+        free: 10,
+      },
+    ])('$name', check);
+  });
+
+  describe('draining', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'the emptiest server (most free) is drained',
+        servers: [ready('a', 4), ready('b', 10), ready('c', 6)],
+        actions: ['drain b'],
+        free: 10,
+      },
+      {
+        name: 'among equally empty servers, the older is drained',
+        servers: [ready('a', 10, { launchedAt: NOW - MINUTE }), ready('b', 10, { launchedAt: NOW - HOUR })],
+        actions: ['drain b'],
+        free: 10,
+      },
+      {
+        name: 'only one server is drained per pass, however far above the margin',
+        servers: [ready('a', 10), ready('b', 10), ready('c', 10), ready('d', 10), ready('e', 10, { launchedAt: NOW - 2 * HOUR })],
+        actions: ['drain e'],
+        free: 40,
+      },
+      {
+        name: 'only ready servers are drained, never a launching or draining one',
+        servers: [ready('a', 5), ready('b', 4), draining('d', 10), launching('l')],
+        actions: ['drain a'],
+        free: 14,
+      },
+    ])('$name', check);
+  });
+
+  describe('stopping draining servers', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'ready to close with nothing reserved: stopped as drained',
+        servers: [ready('a', 10), draining('d', 5, { readyToClose: true })],
+        actions: ['stop d drained'],
+      },
+      {
+        name: 'ready to close but a place still reserved: kept',
+        servers: [ready('a', 10), draining('d', 5, { readyToClose: true, reserved: 1 })],
+        actions: [],
+      },
+      {
+        name: 'not ready to close (players in game): kept',
+        servers: [ready('a', 10), draining('d', 5)],
+        actions: [],
+      },
+      {
+        name: 'a drain and a drained stop in the same pass',
+        servers: [ready('a', 10), ready('b', 9), draining('d', 10, { readyToClose: true })],
+        actions: ['drain a', 'stop d drained'],
+        free: 9,
+      },
+    ])('$name', check);
+  });
+
+  describe('unhealthy servers', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'one failure below UNHEALTHY_THRESHOLD: kept',
+        servers: [ready('a', 10), unhealthy('u', 2)],
+        actions: [],
+        free: 10,
+      },
+      {
+        name: 'exactly UNHEALTHY_THRESHOLD failures: stopped',
+        servers: [ready('a', 10), unhealthy('u', 3)],
+        actions: ['stop u unhealthy'],
+        free: 10,
+      },
+      {
+        name: 'UNHEALTHY_THRESHOLD=1 stops at the first failure',
+        servers: [ready('a', 10), unhealthy('u', 1)],
+        settings: { unhealthyThreshold: 1 },
+        actions: ['stop u unhealthy'],
+      },
+      {
+        name: 'a stopped unhealthy server is replaced when the margin needs it',
+        servers: [ready('a', 2), unhealthy('u', 3)],
+        actions: ['stop u unhealthy', 'launch 1'],
+        free: 12,
+      },
+    ])('$name', check);
+  });
+
+  describe('launch timeout', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'launching for exactly the timeout: kept, and still counted',
+        servers: [ready('a', 0), launching('l', { launchedAt: NOW - 5 * MINUTE })],
+        actions: [],
+        free: 10,
+      },
+      {
+        name: 'launching 1 ms past the timeout: stopped, and it counts as a launch failure, so the replacement waits out the back-off',
+        servers: [ready('a', 0), launching('l', { launchedAt: NOW - 5 * MINUTE - 1 })],
+        actions: ['stop l launch-timeout'],
+        free: 0,
+        heldBack: /1 launch failures in a row/,
+      },
+      {
+        name: 'a timed-out launch adds to the failures already counted',
+        servers: [ready('a', 0), launching('l', { launchedAt: NOW - HOUR })],
+        launchFailures: { consecutive: 2, lastAt: NOW - HOUR },
+        actions: ['stop l launch-timeout'],
+        free: 0,
+        heldBack: /3 launch failures in a row/,
+      },
+      {
+        name: 'a timed-out launch no longer takes a place in flight once the back-off has passed',
+        servers: [ready('a', 0), launching('l', { launchedAt: NOW - HOUR }), launching('m', { launchedAt: NOW - 1 })],
+        settings: { maxLaunchesInFlight: 1, launchBackoffBaseMs: 0 },
+        actions: ['stop l launch-timeout'],
+        free: 10,
+      },
+    ])('$name', check);
+  });
+
+  describe('drain timeout', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'DRAIN_TIMEOUT 0: a draining server with players is kept however long it drains',
+        servers: [ready('a', 10), draining('d', 5, { drainingSince: NOW - 30 * 24 * HOUR })],
+        actions: [],
+      },
+      {
+        name: 'draining for exactly the drain timeout: kept',
+        servers: [ready('a', 10), draining('d', 5, { drainingSince: NOW - 10 * MINUTE })],
+        settings: { drainTimeoutMs: 10 * MINUTE },
+        actions: [],
+      },
+      {
+        name: 'draining 1 ms past the drain timeout: stopped even with players',
+        servers: [ready('a', 10), draining('d', 5, { drainingSince: NOW - 10 * MINUTE - 1 })],
+        settings: { drainTimeoutMs: 10 * MINUTE },
+        actions: ['stop d drain-timeout'],
+      },
+      {
+        name: 'a draining server without a drain start time is not timed out',
+        servers: [ready('a', 10), draining('d', 5, { drainingSince: undefined })],
+        settings: { drainTimeoutMs: 10 * MINUTE },
+        actions: [],
+      },
+    ])('$name', check);
+  });
+
+  describe('launch back-off', () => {
+    it.each<PolicyCase>([
+      {
+        name: '1 failure: held back 1 ms before the base delay has passed',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 1, lastAt: NOW - 5 * SECOND + 1 },
+        actions: [],
+        free: 0,
+        heldBack: /1 launch failures in a row; next launch in 1 ms/,
+      },
+      {
+        name: '1 failure: launches once the base delay has passed',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 1, lastAt: NOW - 5 * SECOND },
+        actions: ['launch 1'],
+      },
+      {
+        name: '3 failures: the delay has doubled twice (20 s), held back at 19.999 s',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 3, lastAt: NOW - 20 * SECOND + 1 },
+        actions: [],
+        heldBack: /3 launch failures in a row/,
+      },
+      {
+        name: '3 failures: launches at 20 s',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 3, lastAt: NOW - 20 * SECOND },
+        actions: ['launch 1'],
+      },
+      {
+        name: '20 failures: the delay is capped at the maximum, held back just before it',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 20, lastAt: NOW - 300 * SECOND + 1 },
+        actions: [],
+        heldBack: /next launch in 1 ms/,
+      },
+      {
+        name: '20 failures: launches once the capped delay has passed',
+        servers: [ready('a', 0)],
+        launchFailures: { consecutive: 20, lastAt: NOW - 300 * SECOND },
+        actions: ['launch 1'],
+      },
+      {
+        name: 'back-off does not hold back a reactivation',
+        servers: [ready('a', 0), draining('d', 5)],
+        launchFailures: { consecutive: 2, lastAt: NOW },
+        actions: ['reactivate d'],
+      },
+      {
+        name: 'back-off does not hold back stops',
+        servers: [ready('a', 0), unhealthy('u', 3)],
+        launchFailures: { consecutive: 2, lastAt: NOW },
+        actions: ['stop u unhealthy'],
+        heldBack: /2 launch failures in a row/,
+      },
+      {
+        name: 'back-off with no launch needed reports nothing held back',
+        servers: [ready('a', 10)],
+        launchFailures: { consecutive: 4, lastAt: NOW },
+        actions: [],
+      },
+    ])('$name', check);
+  });
+
+  describe("servers in state 'stopping'", () => {
+    it.each<PolicyCase>([
+      {
+        name: 'are not free capacity, not counted toward MAX_SERVERS and not stopped again',
+        servers: [ready('a', 0), stopping('s', { consecutiveFailures: 5 })],
+        settings: { maxServers: 2 },
+        actions: ['launch 1'],
+        free: 10,
+      },
+      {
+        name: 'are never drained or reactivated',
+        servers: [ready('a', 10), ready('b', 9), stopping('s', { free: 10 })],
+        actions: ['drain a'],
+        free: 9,
+      },
+    ])('$name', check);
+  });
+
+  it('reports the figures after its actions', () => {
+    const decision = decideScaling(snapshot([ready('a', 0), draining('d', 2), launching('l1')]), {
+      ...SETTINGS,
+      upscaleMargin: 25,
+      downscaleMargin: 40,
+    });
+    expect(decision.actions.map(summary)).toEqual(['reactivate d', 'launch 2']);
+    expect(decision).toMatchObject({ freeCapacity: 32, readyServers: 2, launchingServers: 3 });
+  });
+
+  it('is deterministic and leaves its input untouched', () => {
+    const servers = [
+      ready('a', 1),
+      ready('b', 0, { reserved: 3 }),
+      draining('d1', 1),
+      draining('d2', 1, { launchedAt: NOW - 2 * HOUR }),
+      draining('d3', 0, { readyToClose: true }),
+      launching('l1', { launchedAt: NOW - HOUR }),
+      unhealthy('u1', 3),
+      unhealthy('u2', 1),
+      stopping('s'),
+    ];
+    const input = snapshot(servers, { consecutive: 1, lastAt: NOW - HOUR });
+    const copy = structuredClone(input);
+    const settings = { ...SETTINGS, upscaleMargin: 15, downscaleMargin: 30 };
+
+    const first = decideScaling(input, settings);
+    const second = decideScaling(input, settings);
+
+    expect(second).toEqual(first);
+    expect(input).toEqual(copy);
+    expect(first.actions.map(summary)).toEqual([
+      'stop l1 launch-timeout',
+      'stop u1 unhealthy',
+      'reactivate d2',
+      'reactivate d1',
+      'stop d3 drained',
+    ]);
+  });
+
+  it('chooses the same servers whatever the order they are listed in', () => {
+    const servers = [ready('a', 10), ready('b', 10, { launchedAt: NOW - 2 * HOUR }), ready('c', 3)];
+    const chosen = [servers, [...servers].reverse(), [servers[1], servers[2], servers[0]]].map((order) =>
+      decideScaling(snapshot(order), SETTINGS).actions.map(summary),
+    );
+    expect(chosen).toEqual([['drain b'], ['drain b'], ['drain b']]);
+  });
+});
+
+describe('launchBackoffMs', () => {
+  it.each([
+    { failures: -1, expected: 0 },
+    { failures: 0, expected: 0 },
+    { failures: 1, expected: 5 * SECOND },
+    { failures: 2, expected: 10 * SECOND },
+    { failures: 3, expected: 20 * SECOND },
+    { failures: 6, expected: 160 * SECOND },
+    { failures: 7, expected: 300 * SECOND },
+    { failures: 2000, expected: 300 * SECOND },
+  ])('$failures failures in a row wait $expected ms', ({ failures, expected }) => {
+    expect(launchBackoffMs(failures, SETTINGS)).toBe(expected);
+  });
+});

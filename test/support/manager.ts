@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpApp } from '../../src/http-app';
+
+export interface RunningManager {
+  readonly app: NestFastifyApplication;
+  readonly url: string;
+  readonly stateDir: string;
+  close(): Promise<void>;
+}
+
+/** Margins small enough for a test fleet of a few servers, with passes a fifth of a second apart. */
+export const TEST_ENV: Record<string, string> = {
+  UPSCALE_MARGIN: '4',
+  DOWNSCALE_MARGIN: '18',
+  SERVER_CAPACITY: '10',
+  SLEEP_TIME: '0.2',
+  UNHEALTHY_THRESHOLD: '2',
+  PROBE_TIMEOUT: '1',
+  LAUNCH_TIMEOUT: '20',
+};
+
+export function newStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'fleet-state-'));
+}
+
+/** Starts the real manager (the app main.ts builds) on a free loopback port. */
+export async function startManager(env: Record<string, string> = {}, stateDir?: string): Promise<RunningManager> {
+  const dir = stateDir ?? (await newStateDir());
+  const app = await createHttpApp({
+    env: { ...TEST_ENV, HOST: '127.0.0.1', LOCAL_STATE_DIR: dir, ...env },
+    logger: process.env.TEST_LOGS ? undefined : false,
+  });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, stateDir: dir, close: () => app.close() };
+}
+
+export interface RecordedServer {
+  id: string;
+  pid: number;
+  port: number;
+  draining: boolean;
+}
+
+/** What the local platform recorded in its state directory. */
+export async function recordedServers(stateDir: string): Promise<RecordedServer[]> {
+  const names = (await readdir(stateDir)).filter((name) => name.endsWith('.json'));
+  const records = await Promise.all(names.map(async (name) => JSON.parse(await readFile(join(stateDir, name), 'utf8')) as RecordedServer));
+  return records.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends every game server a test's managers started and removes their state. */
+export async function destroyFleet(stateDir: string): Promise<void> {
+  for (const server of await recordedServers(stateDir).catch(() => [])) {
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await rm(stateDir, { recursive: true, force: true });
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function getJson<T = any>(url: string): Promise<HttpAnswer<T>> {
+  const response = await fetch(url);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: the test sees the text
+  }
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** The servers that take players, as clients see them. */
+export async function acceptingServers(manager: RunningManager): Promise<string[]> {
+  return (await getJson<{ server_list: string[] }>(`${manager.url}/available-gameserver-list/`)).body.server_list;
+}
+
+/** Free places over the fleet, asked of the game servers themselves rather than of the manager. */
+export async function reportedFreeCapacity(addresses: string[]): Promise<number> {
+  const reports = await Promise.all(addresses.map((a) => getJson<{ available_capacity: number }>(`http://${a}/health/`)));
+  return reports.reduce((sum, r) => sum + r.body.available_capacity, 0);
+}
