@@ -5,10 +5,10 @@ import { HealthModule } from './health/health.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(source: SettingsSource = {}): DynamicModule {
+  static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(source), AllocationModule, HealthModule],
+      imports: [await SettingsModule.forRoot(source), AllocationModule, HealthModule],
     };
   }
 }

@@ -10,8 +10,9 @@ export interface HttpAppOptions extends SettingsSource {
 
 /** Builds the manager's HTTP application the same way for production and for tests. */
 export async function createHttpApp(options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+  const root = await AppModule.forRoot(options);
   const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: options.logger ?? ['log', 'warn', 'error', 'fatal'],
     abortOnError: false,
   });

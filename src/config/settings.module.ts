@@ -15,16 +15,16 @@ export interface SettingsSource {
 @Global()
 @Module({})
 export class SettingsModule {
-  static forRoot(source: SettingsSource = {}): DynamicModule {
+  /** Rejects with InvalidSettingsError before any module is built, so a bad setting is reported alone. */
+  static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
+    const config = await ConfigModule.forRoot({
+      ignoreEnvFile: source.env !== undefined,
+      ignoreEnvVars: source.env !== undefined,
+      validate: (loaded) => ({ settings: validateSettings(source.env ?? loaded) }),
+    });
     return {
       module: SettingsModule,
-      imports: [
-        ConfigModule.forRoot({
-          ignoreEnvFile: source.env !== undefined,
-          ignoreEnvVars: source.env !== undefined,
-          validate: (loaded) => ({ settings: validateSettings(source.env ?? loaded) }),
-        }),
-      ],
+      imports: [config],
       providers: [
         {
           provide: Settings,

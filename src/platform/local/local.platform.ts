@@ -56,7 +56,9 @@ export class LocalPlatform implements GameServerPlatform {
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CAPACITY: String(request.capacity) };
       for (const name of PRIVATE_VARIABLES) delete env[name];
-      const child = spawn('/bin/sh', ['-c', `exec ${this.command}`], {
+      // exec keeps the recorded pid that of the game server itself; through env, a command may start
+      // with its own variables (`FOO=bar node server.js`), which a bare `exec FOO=bar ...` would run as a program.
+      const child = spawn('/bin/sh', ['-c', `exec env ${this.command}`], {
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
         env,
