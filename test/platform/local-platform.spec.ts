@@ -1,0 +1,326 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Settings } from '../../src/config/settings';
+import { PlatformServer } from '../../src/platform/game-server-platform';
+import { LocalServerRecord } from '../../src/platform/local/local-server-record';
+import { LocalPlatform } from '../../src/platform/local/local.platform';
+
+interface Health {
+  available_capacity: number;
+  ready_to_close: boolean;
+  [extra: string]: unknown;
+}
+
+/** A game server of our own: health from CAPACITY, plus what it was given in its environment. */
+const ENV_REPORTING_SERVER = `
+const http = require('node:http');
+const capacity = Number(process.env.CAPACITY);
+http.createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({
+    available_capacity: capacity,
+    ready_to_close: true,
+    port: process.env.PORT ?? null,
+    capacity: process.env.CAPACITY ?? null,
+    admin_token: process.env.ADMIN_TOKEN ?? null,
+    greeting: process.env.GREETING ?? null,
+  }));
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+const STUBBORN_SERVER = `
+process.on('SIGTERM', () => {});
+require('node:http').createServer((req, res) => res.end('{"available_capacity":1,"ready_to_close":true}')).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+let workDir: string;
+let stateDir: string;
+const launchedPids: number[] = [];
+const strangers: ChildProcess[] = [];
+
+beforeAll(() => Logger.overrideLogger(process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false));
+
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'local-platform-'));
+  stateDir = join(workDir, 'state');
+});
+
+afterEach(async () => {
+  for (const pid of launchedPids.splice(0)) killGroup(pid);
+  await Promise.all(strangers.splice(0).map(killAndWait));
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function newPlatform(overrides: Partial<Settings> = {}): LocalPlatform {
+  return new LocalPlatform(Object.assign(new Settings(), { LOCAL_STATE_DIR: stateDir, ...overrides }));
+}
+
+/** A shell command that runs node; quoted, since the path may hold spaces. */
+function nodeCommand(script: string): string {
+  return `'${process.execPath}' '${script}'`;
+}
+
+async function writeScript(name: string, source: string): Promise<string> {
+  const path = join(workDir, name);
+  await writeFile(path, source);
+  return path;
+}
+
+/** Launches through the platform and remembers the pid, so that cleanup ends the server whatever the test did. */
+async function launch(platform: LocalPlatform, id: string, capacity = 2): Promise<PlatformServer> {
+  const server = await platform.launch({ id, capacity });
+  launchedPids.push(pidOf(server));
+  return server;
+}
+
+async function storedRecord(id: string): Promise<LocalServerRecord> {
+  return JSON.parse(await readFile(join(stateDir, `${id}.json`), 'utf8')) as LocalServerRecord;
+}
+
+async function stateFiles(): Promise<string[]> {
+  return (await readdir(stateDir)).filter((name) => name.endsWith('.json')).sort();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+}
+
+async function health(address: string): Promise<Health> {
+  const response = await fetch(`http://${address}/health/`, { signal: AbortSignal.timeout(1000) });
+  if (response.status !== 200) throw new Error(`health answered HTTP ${response.status}`);
+  return (await response.json()) as Health;
+}
+
+/** Waits until the server answers its health endpoint, and returns that answer. */
+async function healthWhenUp(server: PlatformServer): Promise<Health> {
+  let answer: Health | undefined;
+  await waitFor(`${server.id} to answer on ${server.probeAddress}`, async () => Boolean((answer = await health(server.probeAddress))));
+  return answer as Health;
+}
+
+function pidOf(server: PlatformServer): number {
+  return Number(server.platformIds.pid);
+}
+
+function byId(a: PlatformServer, b: PlatformServer): number {
+  return a.id.localeCompare(b.id);
+}
+
+/** Some process that is not a game server, to stand in for a recycled pid. */
+async function spawnStranger(): Promise<ChildProcess> {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  strangers.push(child);
+  await once(child, 'spawn');
+  return child;
+}
+
+describe('LocalPlatform.launch', () => {
+  it('starts the sample game server on the returned loopback address with the requested capacity', async () => {
+    const server = await launch(newPlatform(), 'gs-1', 3);
+
+    expect(server).toMatchObject({ id: 'gs-1', draining: false });
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(server.probeAddress).toBe(server.address);
+    expect(await healthWhenUp(server)).toEqual({ available_capacity: 3, ready_to_close: true });
+  });
+
+  it('records the server in the state directory', async () => {
+    const server = await launch(newPlatform(), 'gs-1', 3);
+
+    const record = await storedRecord('gs-1');
+    expect(record).toMatchObject({ id: 'gs-1', pid: pidOf(server), capacity: 3, draining: false });
+    expect(server.address).toBe(`127.0.0.1:${record.port}`);
+    expect(isAlive(record.pid)).toBe(true);
+  });
+
+  it('records the pid of the game server itself, not of a shell around it', async () => {
+    const server = await launch(newPlatform(), 'gs-1');
+
+    await healthWhenUp(server);
+    const commandLine = (await readFile(`/proc/${pidOf(server)}/cmdline`, 'utf8')).split('\0');
+    expect(commandLine).toEqual([process.execPath, expect.stringMatching(/sample-game-server\/server\.js$/), '']);
+  });
+
+  it('runs LOCAL_GAMESERVER_COMMAND with PORT and CAPACITY but without ADMIN_TOKEN', async () => {
+    const script = await writeScript('env-server.js', ENV_REPORTING_SERVER);
+    const previousToken = process.env.ADMIN_TOKEN;
+    process.env.ADMIN_TOKEN = 'a-secret-admin-token-for-tests';
+    try {
+      const server = await launch(newPlatform({ LOCAL_GAMESERVER_COMMAND: nodeCommand(script) }), 'custom', 6);
+      expect(await healthWhenUp(server)).toEqual({
+        available_capacity: 6,
+        ready_to_close: true,
+        port: server.address.split(':')[1],
+        capacity: '6',
+        admin_token: null,
+        greeting: null,
+      });
+    } finally {
+      if (previousToken === undefined) delete process.env.ADMIN_TOKEN;
+      else process.env.ADMIN_TOKEN = previousToken;
+    }
+  });
+
+  it('runs a LOCAL_GAMESERVER_COMMAND that sets a variable of its own, as a shell would', async () => {
+    const script = await writeScript('env-server.js', ENV_REPORTING_SERVER);
+    const server = await launch(newPlatform({ LOCAL_GAMESERVER_COMMAND: `GREETING=hello ${nodeCommand(script)}` }), 'custom');
+
+    expect(await healthWhenUp(server)).toMatchObject({ available_capacity: 2, greeting: 'hello' });
+  });
+
+  it('does not throw for a command that exits at once, but the server never answers', async () => {
+    const platform = newPlatform({ LOCAL_GAMESERVER_COMMAND: `'${process.execPath}' -e 'process.exit(3)'` });
+    const server = await launch(platform, 'doomed');
+
+    await waitFor('the command to exit', () => !isAlive(pidOf(server)));
+    await expect(health(server.probeAddress)).rejects.toThrow();
+    expect(await platform.discover()).toEqual([]);
+  });
+});
+
+describe('LocalPlatform.discover', () => {
+  it('lets a new instance on the same directory find the same servers, draining flag included', async () => {
+    const first = newPlatform();
+    const launched = [await launch(first, 'gs-a'), await launch(first, 'gs-b')];
+    await first.setDraining(launched[1], true);
+
+    const found = (await newPlatform().discover()).sort(byId);
+
+    expect(found).toEqual([launched[0], { ...launched[1], draining: true }]);
+    expect((await storedRecord('gs-b')).draining).toBe(true);
+  });
+
+  it('forgets a server whose process is dead and removes its file', async () => {
+    const platform = newPlatform();
+    const survivor = await launch(platform, 'alive');
+    const victim = await launch(platform, 'dead');
+    killGroup(pidOf(victim));
+    await waitFor('the killed server to be gone', () => !isAlive(pidOf(victim)));
+
+    expect(await newPlatform().discover()).toEqual([survivor]);
+    expect(await stateFiles()).toEqual(['alive.json']);
+  });
+
+  it('does not adopt a live process that is not the one it started', async () => {
+    const stranger = await spawnStranger();
+    const platform = newPlatform();
+    const record: LocalServerRecord = {
+      id: 'recycled',
+      pid: stranger.pid as number,
+      processStartTime: '1',
+      port: 1,
+      capacity: 2,
+      command: 'sleep 30',
+      startedAt: new Date().toISOString(),
+      draining: false,
+    };
+    await mkdir(stateDir);
+    await writeFile(join(stateDir, 'recycled.json'), JSON.stringify(record));
+
+    expect(await platform.discover()).toEqual([]);
+    expect(await stateFiles()).toEqual([]);
+    await platform.stop({ id: 'recycled', platformIds: { pid: String(stranger.pid) } });
+    expect(isAlive(stranger.pid as number)).toBe(true);
+  });
+
+  it('ignores unreadable files in the state directory', async () => {
+    const platform = newPlatform();
+    const server = await launch(platform, 'good');
+    await writeFile(join(stateDir, 'garbage.json'), 'not json at all');
+    await writeFile(join(stateDir, 'partial.json'), '{"id": "partial", "pid": ');
+    await writeFile(join(stateDir, 'empty.json'), '');
+    await writeFile(join(stateDir, 'list.json'), '[1, 2, 3]');
+    await writeFile(join(stateDir, 'incomplete.json'), '{"id": "incomplete"}');
+    await writeFile(join(stateDir, 'notes.txt'), 'not a record');
+    await mkdir(join(stateDir, 'folder.json'));
+
+    expect(await newPlatform().discover()).toEqual([server]);
+  });
+
+  it('creates a missing state directory and finds nothing', async () => {
+    expect(await newPlatform().discover()).toEqual([]);
+    expect(await stateFiles()).toEqual([]);
+  });
+});
+
+describe('LocalPlatform.stop', () => {
+  it('ends the process and removes its record', async () => {
+    const platform = newPlatform();
+    const server = await launch(platform, 'gs-1');
+    await healthWhenUp(server);
+
+    await platform.stop(server);
+
+    expect(isAlive(pidOf(server))).toBe(false);
+    expect(await stateFiles()).toEqual([]);
+    await expect(health(server.probeAddress)).rejects.toThrow();
+  });
+
+  it('is fine when the process is already gone, when called twice, and for an unknown server', async () => {
+    const platform = newPlatform();
+    const server = await launch(platform, 'gs-1');
+    killGroup(pidOf(server));
+    await waitFor('the killed server to be gone', () => !isAlive(pidOf(server)));
+
+    await platform.stop(server);
+    await platform.stop(server);
+    await platform.stop({ id: 'never-launched', platformIds: {} });
+
+    expect(await stateFiles()).toEqual([]);
+  });
+
+  it('kills a server that ignores SIGTERM', async () => {
+    const script = await writeScript('stubborn.js', STUBBORN_SERVER);
+    const platform = newPlatform({ LOCAL_GAMESERVER_COMMAND: nodeCommand(script) });
+    const server = await launch(platform, 'stubborn');
+    await healthWhenUp(server);
+
+    await platform.stop(server);
+
+    await waitFor('the stubborn server to be gone', () => !isAlive(pidOf(server)));
+    expect(await stateFiles()).toEqual([]);
+    await expect(health(server.probeAddress)).rejects.toThrow();
+  });
+});
