@@ -125,6 +125,18 @@ describe('HealthProber.probe: bad answers fail without throwing', () => {
   });
 });
 
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 /** Streams up to 10 MB, honouring backpressure, and tells how much of it the client took before hanging up. */
 function hugeBody(declareLength: boolean): { handler: Handler; sent: Promise<{ bytes: number; complete: boolean }> } {
   let report!: (outcome: { bytes: number; complete: boolean }) => void;
@@ -137,7 +149,7 @@ function hugeBody(declareLength: boolean): { handler: Handler; sent: Promise<{ b
     res.once('close', () => (hungUp = !res.writableFinished));
     while (bytes < TEN_MB && !hungUp) {
       bytes += chunk.length;
-      if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (!res.write(chunk)) await drainedOrClosed(res);
     }
     if (!hungUp) res.end();
     await new Promise((resolve) => (res.closed ? resolve(undefined) : res.once('close', resolve)));
