@@ -2,13 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AllocationModule } from './allocation/allocation.module';
 import { SettingsModule, SettingsSource } from './config/settings.module';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OperatorModule } from './operator/operator.module';
 
 @Module({})
 export class AppModule {
   static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await SettingsModule.forRoot(source), AllocationModule, HealthModule],
+      imports: [await SettingsModule.forRoot(source), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule],
     };
   }
 }

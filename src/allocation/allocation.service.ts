@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { FleetRegistry } from '../fleet/fleet.registry';
+import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 
 export type AllocationOutcome =
@@ -14,10 +15,18 @@ export class AllocationService {
     private readonly registry: FleetRegistry,
     private readonly loop: ReconcileLoop,
     private readonly settings: Settings,
+    private readonly metrics: FleetMetrics,
   ) {}
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
   allocate(): AllocationOutcome {
+    const started = performance.now();
+    const outcome = this.choose();
+    this.metrics.allocated(outcome.kind, (performance.now() - started) / 1000);
+    return outcome;
+  }
+
+  private choose(): AllocationOutcome {
     const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
     // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
     if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.settings.UPSCALE_MARGIN) this.loop.requestPass();
@@ -26,6 +35,7 @@ export class AllocationService {
     return backup ? { kind: 'backup', address: backup } : { kind: 'none' };
   }
 
+  /** Addresses of the servers that take players now. */
   acceptingServers(): string[] {
     return this.registry.acceptingAddresses();
   }

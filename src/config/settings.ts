@@ -13,6 +13,8 @@ const HOST_PORT = new RegExp(`^(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:]+\\]):${PORT_N
 
 export const PLATFORMS = ['local', 'ecs'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 export const ECS_LAUNCH_TYPES = ['EC2', 'FARGATE'] as const;
 export type EcsLaunchType = (typeof ECS_LAUNCH_TYPES)[number];
 
@@ -27,6 +29,15 @@ export class Settings {
 
   @toText() @IsString() @MinLength(1)
   HOST = '0.0.0.0';
+
+  @toText() @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelName = 'info';
+
+  /** Origins allowed to call the game client endpoints from a browser: `*`, or a comma-separated list. */
+  @toText() @Matches(/^(\*|https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)$/, {
+    message: 'must be * or a comma-separated list of origins such as https://play.example.com',
+  })
+  CORS_ORIGINS = '*';
 
   @toText() @IsIn(PLATFORMS, { message: `must be one of: ${PLATFORMS.join(', ')}` })
   PLATFORM: PlatformName = 'local';

@@ -50,7 +50,8 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
 
   const ready = live.filter((server) => server.state === 'ready');
   const launching = live.filter((server) => server.state === 'launching');
-  let free = ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity;
+  const freeCapacityBefore = ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity;
+  let free = freeCapacityBefore;
   let serving = ready.length + launching.length;
   let launched = 0;
   let heldBack: string | undefined;
@@ -125,6 +126,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const drained = actions.some((a) => a.kind === 'drain');
   return {
     actions,
+    freeCapacityBefore,
     freeCapacity: free,
     readyServers: ready.length + reactivated.size - (drained ? 1 : 0),
     launchingServers: launching.length + launched,

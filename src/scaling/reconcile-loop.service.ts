@@ -3,7 +3,6 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Settings } from '../config/settings';
 import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { Reconciler } from './reconciler.service';
-import { ScalingDecision } from './scaling-action';
 
 /** Even SLEEP_TIME=0 leaves this much between passes, so the manager never spins. */
 export const MIN_PASS_GAP_MS = 100;
@@ -21,8 +20,8 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
   private passRequested = false;
   private started = false;
   private stopped = false;
-  private passes = 0;
-  private last?: ScalingDecision;
+  /** Callers waiting for the next pass to start and finish. */
+  private waiting: Array<() => void> = [];
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -47,6 +46,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.stopped = true;
     this.clearTimer();
     while (this.running) await this.running;
+    for (const resolve of this.waiting.splice(0)) resolve();
     await this.reconciler.settle();
   }
 
@@ -61,21 +61,23 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.running = this.runOnce();
   }
 
-  get completedPasses(): number {
-    return this.passes;
-  }
-
-  get lastDecision(): ScalingDecision | undefined {
-    return this.last;
+  /** Runs a pass as soon as possible; resolves once a pass that started after this call has finished. */
+  passNow(): Promise<void> {
+    if (!this.started || this.stopped) return Promise.reject(new Error('the reconcile loop is not running'));
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.requestPass();
+    });
   }
 
   private async runOnce(): Promise<void> {
+    const waiters = this.waiting.splice(0);
     try {
-      this.last = await this.reconciler.runPass();
+      await this.reconciler.runPass();
     } catch (error) {
       this.logger.error(`reconcile pass failed: ${String(error)}`);
     } finally {
-      this.passes += 1;
+      for (const resolve of waiters) resolve();
       this.running = undefined;
       if (!this.stopped) {
         if (this.passRequested) {

@@ -2,16 +2,31 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { HealthProber } from '../fleet/health-prober';
+import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
-import { LaunchFailures, PolicySettings } from './fleet-snapshot';
+import { DecisionRecord } from './decision-record';
+import { LaunchFailures, PolicySettings, ServerView } from './fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
 import { ScalingAction, ScalingDecision } from './scaling-action';
 
+/** Decisions kept for operators: the ones that did something, newest last. */
+const DECISIONS_KEPT = 50;
+
+export type ActionOrigin = 'policy' | 'operator';
+
+/** What the policy saw when it chose an action, logged with the action. */
+interface PolicyInputs {
+  readonly freeCapacity: number;
+  readonly serversByState: Readonly<Record<ServerState, number>>;
+  readonly launchFailures: LaunchFailures;
+}
+
 /**
  * One reconcile pass: probe every server, ask the policy, start the actions. Actions run in the
  * background (a launch may take minutes on ECS), so a pass takes as long as its probes and
- * allocation is served throughout.
+ * allocation is served throughout. Operators' actions take the same path as the policy's.
  */
 @Injectable()
 export class Reconciler {
@@ -20,31 +35,54 @@ export class Reconciler {
   /** Servers whose platform launch has not resolved yet: they have no address to stop. */
   private readonly unplaced = new Set<string>();
   private readonly actionsInFlight = new Set<Promise<void>>();
+  private readonly decisions: DecisionRecord[] = [];
 
   constructor(
     private readonly registry: FleetRegistry,
     private readonly prober: HealthProber,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
+    private readonly metrics: FleetMetrics,
   ) {}
 
   async runPass(): Promise<ScalingDecision> {
-    const targets = this.registry.probeTargets();
-    const results = await this.prober.probeAll(targets);
-    const probedAt = Date.now();
-    targets.forEach((target, index) => {
-      const result = results[index];
-      const change = this.registry.recordProbe(target.id, result, probedAt);
-      if (!change) return;
-      const why = result.ok ? '' : `: ${result.error}`;
-      this.logger.log(`server ${target.id} (${target.address}) ${change.from} -> ${change.to}${why}`);
-      if (change.from === 'launching') this.launchFailures = { consecutive: 0 };
-    });
-
+    const started = performance.now();
+    await this.probeAll();
     const now = Date.now();
-    const decision = decideScaling({ now, servers: this.registry.snapshot(now), launchFailures: this.launchFailures }, this.policy);
-    for (const action of decision.actions) this.execute(action, now);
+    const servers = this.registry.snapshot(now);
+    const decision = decideScaling({ now, servers, launchFailures: this.launchFailures }, this.policy);
+    const serversByState = countByState(servers);
+    this.metrics.fleetCounted(serversByState, decision.freeCapacity);
+    if (decision.actions.length > 0 || decision.heldBack) {
+      this.remember({ at: new Date(now).toISOString(), serversByState, launchFailures: this.launchFailures, decision });
+      if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `launch held back: ${decision.heldBack}`);
+    }
+    const inputs: PolicyInputs = { freeCapacity: decision.freeCapacityBefore, serversByState, launchFailures: this.launchFailures };
+    for (const action of decision.actions) this.apply(action, 'policy', inputs, now);
+    this.metrics.passFinished((performance.now() - started) / 1000);
     return decision;
+  }
+
+  /** Decisions that did something, oldest first. */
+  recentDecisions(): readonly DecisionRecord[] {
+    return this.decisions;
+  }
+
+  /** Starts an action in the background, logged with its reason and the figures behind it. */
+  apply(action: ScalingAction, origin: ActionOrigin, inputs?: PolicyInputs, now = Date.now()): void {
+    this.logger.log({ action, origin, inputs }, `${action.kind} ${'serverId' in action ? action.serverId : `${action.count} server(s)`}: ${action.reason}`);
+    this.metrics.actionStarted(action.kind, origin, action.kind === 'launch' ? action.count : 1);
+    switch (action.kind) {
+      case 'launch':
+        for (let i = 0; i < action.count; i++) this.launch(now);
+        return;
+      case 'drain':
+      case 'reactivate':
+        return this.setDraining(action.serverId, action.kind === 'drain', now);
+      case 'stop':
+        if (action.reason === 'launch-timeout') this.recordLaunchFailure();
+        return this.stop(action.serverId);
+    }
   }
 
   /** Resolves when every action started so far has finished (used at shutdown and by tests). */
@@ -52,33 +90,33 @@ export class Reconciler {
     while (this.actionsInFlight.size > 0) await Promise.allSettled([...this.actionsInFlight]);
   }
 
-  private execute(action: ScalingAction, now: number): void {
-    switch (action.kind) {
-      case 'launch':
-        this.logger.log(`launching ${action.count} server(s): ${action.reason}`);
-        for (let i = 0; i < action.count; i++) this.launch(now);
-        return;
-      case 'drain':
-      case 'reactivate': {
-        const draining = action.kind === 'drain';
-        this.logger.log(`${action.kind} server ${action.serverId}: ${action.reason}`);
-        this.registry.setDraining(action.serverId, draining, now);
-        const ref = this.refOf(action.serverId);
-        if (!ref) return;
-        this.track(
-          this.platform.setDraining(ref, draining).catch((error: unknown) => {
-            this.logger.error(`${action.kind} of server ${action.serverId} failed on the platform: ${String(error)}`);
-            this.registry.setDraining(action.serverId, !draining, Date.now());
-          }),
-        );
-        return;
-      }
-      case 'stop':
-        this.logger.log(`stopping server ${action.serverId}: ${action.reason}`);
-        if (action.reason === 'launch-timeout') this.recordLaunchFailure();
-        this.stop(action.serverId);
-        return;
-    }
+  private async probeAll(): Promise<void> {
+    const targets = this.registry.probeTargets();
+    const results = await this.prober.probeAll(targets);
+    const probedAt = Date.now();
+    let failures = 0;
+    targets.forEach((target, index) => {
+      const result = results[index];
+      if (!result.ok) failures += 1;
+      const change = this.registry.recordProbe(target.id, result, probedAt);
+      if (!change) return;
+      const error = result.ok ? undefined : result.error;
+      this.logger.log({ serverId: target.id, address: target.address, ...change, error }, `server ${target.id} ${change.from} -> ${change.to}`);
+      if (change.from === 'launching') this.launchFailures = { consecutive: 0 };
+    });
+    this.metrics.probesFailed(failures);
+  }
+
+  private setDraining(id: string, draining: boolean, now: number): void {
+    this.registry.setDraining(id, draining, now);
+    const ref = this.refOf(id);
+    if (!ref) return;
+    this.track(
+      this.platform.setDraining(ref, draining).catch(() => {
+        // The platform keeps what survives a restart; the registry must not claim more than it.
+        this.registry.setDraining(id, !draining, Date.now());
+      }),
+    );
   }
 
   private launch(now: number): void {
@@ -90,15 +128,14 @@ export class Reconciler {
       .then((server) => {
         this.unplaced.delete(id);
         this.registry.placed(server);
-        this.logger.log(`server ${id} placed at ${server.address}`);
+        this.logger.log({ serverId: id, address: server.address }, `server ${id} placed at ${server.address}`);
         // It timed out or was stopped while the platform was still placing it.
         if (this.registry.get(id)?.stopping) this.stop(id);
       })
-      .catch((error: unknown) => {
+      .catch(() => {
         this.unplaced.delete(id);
         this.registry.remove(id);
         this.recordLaunchFailure();
-        this.logger.error(`launch of server ${id} failed: ${String(error)}`);
       });
     this.track(launching);
   }
@@ -112,15 +149,18 @@ export class Reconciler {
       this.platform
         .stop(ref)
         .then(() => this.registry.remove(id))
-        .catch((error: unknown) => {
-          this.logger.error(`stop of server ${id} failed, the policy will try again: ${String(error)}`);
-          this.registry.setStopping(id, false);
-        }),
+        // Back to its state before, so that the policy decides again on the next pass.
+        .catch(() => this.registry.setStopping(id, false)),
     );
   }
 
   private recordLaunchFailure(): void {
     this.launchFailures = { consecutive: this.launchFailures.consecutive + 1, lastAt: Date.now() };
+  }
+
+  private remember(record: DecisionRecord): void {
+    this.decisions.push(record);
+    if (this.decisions.length > DECISIONS_KEPT) this.decisions.shift();
   }
 
   private refOf(id: string): ServerRef | undefined {
@@ -132,4 +172,10 @@ export class Reconciler {
     this.actionsInFlight.add(action);
     void action.finally(() => this.actionsInFlight.delete(action));
   }
+}
+
+function countByState(servers: readonly ServerView[]): Record<ServerState, number> {
+  const counts = Object.fromEntries(SERVER_STATES.map((state) => [state, 0])) as Record<ServerState, number>;
+  for (const server of servers) counts[server.state] += 1;
+  return counts;
 }

@@ -8,6 +8,6 @@ import { Reconciler } from './reconciler.service';
 @Module({
   imports: [ScheduleModule.forRoot(), FleetModule],
   providers: [policySettingsProvider, Reconciler, ReconcileLoop],
-  exports: [ReconcileLoop],
+  exports: [ReconcileLoop, Reconciler, policySettingsProvider],
 })
 export class ScalingModule {}

@@ -21,6 +21,7 @@ export const TEST_ENV: Record<string, string> = {
   UNHEALTHY_THRESHOLD: '2',
   PROBE_TIMEOUT: '1',
   LAUNCH_TIMEOUT: '20',
+  LOG_LEVEL: process.env.TEST_LOGS ?? 'silent',
 };
 
 export function newStateDir(): Promise<string> {
@@ -30,10 +31,7 @@ export function newStateDir(): Promise<string> {
 /** Starts the real manager (the app main.ts builds) on a free loopback port. */
 export async function startManager(env: Record<string, string> = {}, stateDir?: string): Promise<RunningManager> {
   const dir = stateDir ?? (await newStateDir());
-  const app = await createHttpApp({
-    env: { ...TEST_ENV, HOST: '127.0.0.1', LOCAL_STATE_DIR: dir, ...env },
-    logger: process.env.TEST_LOGS ? undefined : false,
-  });
+  const app = await createHttpApp({ env: { ...TEST_ENV, HOST: '127.0.0.1', LOCAL_STATE_DIR: dir, ...env } });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, stateDir: dir, close: () => app.close() };

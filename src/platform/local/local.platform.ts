@@ -13,8 +13,11 @@ import { LocalStateStore } from './local-state-store';
 const SAMPLE_GAME_SERVER = resolve(__dirname, '..', '..', '..', 'sample-game-server', 'server.js');
 const STOP_GRACE_MS = 5000;
 
-/** Variables the manager holds that a game server has no business seeing. */
-const PRIVATE_VARIABLES = ['ADMIN_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+/**
+ * The manager's own variables that a game server must not inherit: secrets, and HOST, the
+ * manager's bind address (the sample server would listen on it instead of loopback).
+ */
+const MANAGER_ONLY_VARIABLES = ['HOST', 'ADMIN_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
 /**
  * Runs each game server as a process on a free loopback port. Processes are detached, so they keep
@@ -55,7 +58,7 @@ export class LocalPlatform implements GameServerPlatform {
     const log = await open(this.store.logPath(request.id), 'a');
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CAPACITY: String(request.capacity) };
-      for (const name of PRIVATE_VARIABLES) delete env[name];
+      for (const name of MANAGER_ONLY_VARIABLES) delete env[name];
       // exec keeps the recorded pid that of the game server itself; through env, a command may start
       // with its own variables (`FOO=bar node server.js`), which a bare `exec FOO=bar ...` would run as a program.
       const child = spawn('/bin/sh', ['-c', `exec env ${this.command}`], {

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Settings } from '../config/settings';
+import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { ScalingActionKind } from '../scaling/scaling-action';
+
+export const METRIC_PREFIX = 'fleet_manager_';
+
+export type AllocationOutcomeLabel = 'server' | 'backup' | 'none';
+
+/**
+ * Every metric the manager exports, on a registry of its own (not prom-client's global one), so
+ * that several managers in one process (tests) never share counters.
+ */
+@Injectable()
+export class FleetMetrics {
+  readonly registry = new Registry();
+
+  private readonly servers = new Gauge({
+    name: `${METRIC_PREFIX}servers`,
+    help: 'Game servers by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private readonly freeCapacity = new Gauge({
+    name: `${METRIC_PREFIX}free_capacity`,
+    help: 'Free places the policy counted in the last pass: ready servers less reservations, plus launching servers',
+    registers: [this.registry],
+  });
+  private readonly allocations = new Counter({
+    name: `${METRIC_PREFIX}allocations_total`,
+    help: 'Places handed out to game clients, by outcome (server, backup, none)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly allocationSeconds = new Histogram({
+    name: `${METRIC_PREFIX}allocation_duration_seconds`,
+    help: 'Time to choose and reserve a place',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+    registers: [this.registry],
+  });
+  private readonly passSeconds = new Histogram({
+    name: `${METRIC_PREFIX}reconcile_pass_duration_seconds`,
+    help: 'Duration of a reconcile pass (probes and decision; actions run on afterwards)',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly actions = new Counter({
+    name: `${METRIC_PREFIX}scaling_actions_total`,
+    help: 'Scaling actions started, by kind (a launch of n servers counts n)',
+    labelNames: ['kind', 'origin'] as const,
+    registers: [this.registry],
+  });
+  private readonly platformCalls = new Counter({
+    name: `${METRIC_PREFIX}platform_calls_total`,
+    help: 'Calls to the platform, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  private readonly platformErrors = new Counter({
+    name: `${METRIC_PREFIX}platform_errors_total`,
+    help: 'Failed calls to the platform, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  private readonly probeFailures = new Counter({
+    name: `${METRIC_PREFIX}probe_failures_total`,
+    help: 'Game server health probes that failed (no answer, bad status, bad body)',
+    registers: [this.registry],
+  });
+
+  constructor(settings: Settings) {
+    const margin = (name: string, help: string, value: number) =>
+      new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] }).set(value);
+    margin('upscale_margin', 'UPSCALE_MARGIN: capacity is added below this many free places', settings.UPSCALE_MARGIN);
+    margin('downscale_margin', 'DOWNSCALE_MARGIN: a server drains above this many free places', settings.DOWNSCALE_MARGIN);
+    margin('server_capacity', 'SERVER_CAPACITY: places of one game server', settings.SERVER_CAPACITY);
+    for (const state of SERVER_STATES) this.servers.set({ state }, 0);
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  fleetCounted(byState: Readonly<Record<ServerState, number>>, freeCapacity: number): void {
+    for (const state of SERVER_STATES) this.servers.set({ state }, byState[state]);
+    this.freeCapacity.set(freeCapacity);
+  }
+
+  allocated(outcome: AllocationOutcomeLabel, seconds: number): void {
+    this.allocations.inc({ outcome });
+    this.allocationSeconds.observe(seconds);
+  }
+
+  passFinished(seconds: number): void {
+    this.passSeconds.observe(seconds);
+  }
+
+  actionStarted(kind: ScalingActionKind, origin: 'policy' | 'operator', count = 1): void {
+    this.actions.inc({ kind, origin }, count);
+  }
+
+  platformCalled(operation: string, failed: boolean): void {
+    this.platformCalls.inc({ operation });
+    if (failed) this.platformErrors.inc({ operation });
+  }
+
+  probesFailed(count: number): void {
+    if (count > 0) this.probeFailures.inc(count);
+  }
+}

@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SERVER_STATES, ServerState } from '../fleet/server-state';
+
+export class ServerViewDto {
+  @ApiProperty({ example: 'gs-3f9a1c2b7d4e' }) id!: string;
+  @ApiProperty({ enum: SERVER_STATES }) state!: ServerState;
+  @ApiPropertyOptional({ example: '203.0.113.10:7777', description: 'handed to game clients' }) address?: string;
+  @ApiPropertyOptional({ example: '10.0.1.12:7777', description: 'probed by the manager' }) probeAddress?: string;
+  @ApiProperty({ description: 'available_capacity of the last good health report' }) reportedCapacity!: number;
+  @ApiProperty({ description: 'places handed out that the report does not show taken yet' }) reserved!: number;
+  @ApiProperty({ description: 'places a player can take now' }) free!: number;
+  @ApiProperty() readyToClose!: boolean;
+  @ApiProperty() consecutiveFailures!: number;
+  @ApiProperty({ description: 'seconds since this manager started tracking the server' }) ageSeconds!: number;
+  @ApiPropertyOptional({ description: 'seconds since it began draining' }) drainingSeconds?: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { pid: '4242', port: '41234' } })
+  platformIds!: Record<string, string>;
+}
+
+export class FleetTotalsDto {
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { launching: 0, ready: 2, draining: 1, unhealthy: 0, stopping: 0 } })
+  serversByState!: Record<ServerState, number>;
+  @ApiProperty({ description: 'free places on ready servers plus SERVER_CAPACITY per launching server' }) freeCapacity!: number;
+}
+
+export class MarginsDto {
+  @ApiProperty() upscaleMargin!: number;
+  @ApiProperty() downscaleMargin!: number;
+  @ApiProperty() serverCapacity!: number;
+  @ApiProperty() minServers!: number;
+  @ApiProperty() maxServers!: number;
+}
+
+export class FleetViewDto {
+  @ApiProperty() platform!: string;
+  @ApiProperty({ type: FleetTotalsDto }) totals!: FleetTotalsDto;
+  @ApiProperty({ type: MarginsDto }) margins!: MarginsDto;
+  @ApiProperty({ type: [ServerViewDto] }) servers!: ServerViewDto[];
+}
+
+export class ServerActionResultDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: SERVER_STATES }) state!: ServerState;
+}

@@ -1,0 +1,78 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, ParseBoolPipe, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminTokenGuard } from './admin-token.guard';
+import { FleetViewDto, ServerActionResultDto } from './fleet-view.dto';
+import { OperatorService } from './operator.service';
+
+/** Steering the fleet by hand. Off unless ADMIN_TOKEN is set; never reachable cross-origin. */
+@ApiTags('operator')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'no Authorization: Bearer header' })
+@ApiForbiddenResponse({ description: 'wrong token' })
+@ApiNotFoundResponse({ description: 'operator endpoints are off (no ADMIN_TOKEN), or no such server' })
+@UseGuards(AdminTokenGuard)
+@Controller('fleet')
+export class OperatorController {
+  constructor(private readonly operator: OperatorService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The whole fleet: every server with its state, capacity, places handed out, age and platform ids, plus totals and margins' })
+  @ApiOkResponse({ type: FleetViewDto })
+  fleet(): FleetViewDto {
+    return this.operator.fleet();
+  }
+
+  @Post('servers/:id/drain')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Give a ready server no new players; it keeps the ones it has and stops once empty' })
+  @ApiAcceptedResponse({ type: ServerActionResultDto })
+  @ApiConflictResponse({ description: 'the server is not ready' })
+  drain(@Param('id') id: string): ServerActionResultDto {
+    return this.operator.drain(id);
+  }
+
+  @Post('servers/:id/undrain')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Bring a draining server back to taking players' })
+  @ApiAcceptedResponse({ type: ServerActionResultDto })
+  @ApiConflictResponse({ description: 'the server is not draining' })
+  undrain(@Param('id') id: string): ServerActionResultDto {
+    return this.operator.undrain(id);
+  }
+
+  @Post('servers/:id/stop')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Stop a server; refused while it has players unless force=true' })
+  @ApiQuery({ name: 'force', required: false, type: Boolean })
+  @ApiAcceptedResponse({ type: ServerActionResultDto })
+  @ApiConflictResponse({ description: 'the server has players and force is not set, or it is already stopping' })
+  stop(@Param('id') id: string, @Query('force', new ParseBoolPipe({ optional: true })) force?: boolean): ServerActionResultDto {
+    return this.operator.stop(id, force ?? false);
+  }
+
+  @Post('reconcile')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Run a reconcile pass now; answers once it has run, with the last decision that did something' })
+  @ApiOkResponse({ description: 'the latest recorded decision, if any' })
+  async reconcile(): Promise<{ lastDecision: unknown }> {
+    return { lastDecision: (await this.operator.reconcileNow()) ?? null };
+  }
+
+  @Get('decisions')
+  @ApiOperation({ summary: 'The last decisions of the policy that did something, with their inputs and reasons, oldest first' })
+  @ApiOkResponse({ description: 'up to 50 decisions' })
+  decisions(): { decisions: readonly unknown[] } {
+    return { decisions: this.operator.decisions() };
+  }
+}

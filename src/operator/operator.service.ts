@@ -1,0 +1,103 @@
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { FleetRegistry } from '../fleet/fleet.registry';
+import { GameServer, stateOf } from '../fleet/game-server';
+import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
+import { DecisionRecord } from '../scaling/decision-record';
+import { PolicySettings } from '../scaling/fleet-snapshot';
+import { POLICY_SETTINGS } from '../scaling/policy-settings.provider';
+import { ReconcileLoop } from '../scaling/reconcile-loop.service';
+import { Reconciler } from '../scaling/reconciler.service';
+import { FleetViewDto, ServerActionResultDto, ServerViewDto } from './fleet-view.dto';
+
+/** What operators may see and do; every change goes through the reconciler, like the policy's. */
+@Injectable()
+export class OperatorService {
+  constructor(
+    private readonly registry: FleetRegistry,
+    private readonly reconciler: Reconciler,
+    private readonly loop: ReconcileLoop,
+    @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
+    @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
+  ) {}
+
+  fleet(): FleetViewDto {
+    const now = Date.now();
+    const servers = this.registry.all().map((server) => this.viewOf(server, now));
+    const serversByState = Object.fromEntries(SERVER_STATES.map((state) => [state, 0])) as Record<ServerState, number>;
+    for (const server of servers) serversByState[server.state] += 1;
+    const freeCapacity =
+      servers.filter((s) => s.state === 'ready').reduce((sum, s) => sum + s.free, 0) + serversByState.launching * this.policy.serverCapacity;
+    const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = this.policy;
+    return {
+      platform: this.platform.name,
+      totals: { serversByState, freeCapacity },
+      margins: { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers },
+      servers,
+    };
+  }
+
+  drain(id: string): ServerActionResultDto {
+    this.require(id, ['ready'], 'drain');
+    this.reconciler.apply({ kind: 'drain', serverId: id, reason: 'operator request' }, 'operator');
+    return this.result(id);
+  }
+
+  undrain(id: string): ServerActionResultDto {
+    this.require(id, ['draining'], 'undrain');
+    this.reconciler.apply({ kind: 'reactivate', serverId: id, reason: 'operator request' }, 'operator');
+    return this.result(id);
+  }
+
+  stop(id: string, force: boolean): ServerActionResultDto {
+    const server = this.require(id, ['launching', 'ready', 'draining', 'unhealthy'], 'stop');
+    const hasPlayers = stateOf(server) !== 'launching' && (!server.readyToClose || server.reservations.length > 0);
+    if (hasPlayers && !force) {
+      throw new ConflictException(`server ${id} has players (or places handed out); drain it first, or stop it with force=true`);
+    }
+    this.reconciler.apply({ kind: 'stop', serverId: id, reason: force ? 'forced' : 'operator' }, 'operator');
+    return this.result(id);
+  }
+
+  async reconcileNow(): Promise<DecisionRecord | undefined> {
+    try {
+      await this.loop.passNow();
+    } catch (error) {
+      throw new ServiceUnavailableException(String(error instanceof Error ? error.message : error));
+    }
+    return this.reconciler.recentDecisions().at(-1);
+  }
+
+  decisions(): readonly DecisionRecord[] {
+    return this.reconciler.recentDecisions();
+  }
+
+  private require(id: string, allowed: readonly ServerState[], what: string): GameServer {
+    const server = this.registry.get(id);
+    if (!server) throw new NotFoundException(`no server ${id} in the fleet`);
+    const state = stateOf(server);
+    if (!allowed.includes(state)) throw new ConflictException(`cannot ${what} server ${id} while it is ${state}`);
+    return server;
+  }
+
+  private result(id: string): ServerActionResultDto {
+    return { id, state: this.registry.stateOf(id) ?? 'stopping' };
+  }
+
+  private viewOf(server: GameServer, now: number): ServerViewDto {
+    return {
+      id: server.id,
+      state: stateOf(server),
+      address: server.address,
+      probeAddress: server.probeAddress,
+      reportedCapacity: server.reportedCapacity,
+      reserved: server.reservations.length,
+      free: this.registry.freeOf(server, now),
+      readyToClose: server.readyToClose,
+      consecutiveFailures: server.consecutiveFailures,
+      ageSeconds: Math.round((now - server.launchedAt) / 1000),
+      drainingSeconds: server.drainingSince === undefined ? undefined : Math.round((now - server.drainingSince) / 1000),
+      platformIds: { ...server.platformIds },
+    };
+  }
+}

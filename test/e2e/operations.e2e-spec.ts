@@ -1,0 +1,286 @@
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  acceptingServers,
+  destroyFleet,
+  getJson,
+  isAlive,
+  newStateDir,
+  recordedServers,
+  RunningManager,
+  startManager,
+  TEST_ENV,
+  waitFor,
+} from '../support/manager';
+import { killManager, ManagerProcess, spawnManager } from '../support/manager-process';
+import { ArrivedPlayer, arrive, leave } from '../support/players';
+
+const TOKEN = 'test-admin-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+async function call(manager: RunningManager, method: string, path: string, headers: Record<string, string> = auth) {
+  const response = await fetch(`${manager.url}${path}`, { method, headers });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The value of one sample of the Prometheus text, e.g. metric('fleet_manager_servers{state="ready"}'). */
+async function metric(manager: RunningManager, sample: string): Promise<number | undefined> {
+  const text = await (await fetch(`${manager.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+}
+
+describe('operations', () => {
+  let manager: RunningManager;
+  let players: ArrivedPlayer[] = [];
+
+  afterEach(async () => {
+    await leave(players);
+    players = [];
+    await manager?.close();
+    await destroyFleet(manager.stateDir);
+  });
+
+  describe('GET /metrics', () => {
+    it('counts what happened in a real scenario: allocations by outcome, launches, platform calls, probe failures, replacements', async () => {
+      manager = await startManager({ SERVER_CAPACITY: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '5', MAX_SERVERS: '1' });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      for (let i = 0; i < 4; i++) await getJson(`${manager.url}/available-gameserver/`);
+
+      expect(await metric(manager, 'fleet_manager_allocations_total{outcome="server"}')).toBe(3);
+      expect(await metric(manager, 'fleet_manager_allocations_total{outcome="none"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_allocations_total{outcome="backup"}')).toBeUndefined();
+      expect(await metric(manager, 'fleet_manager_allocation_duration_seconds_count')).toBe(4);
+      expect(await metric(manager, 'fleet_manager_servers{state="ready"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_upscale_margin')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_downscale_margin')).toBe(5);
+      expect(await metric(manager, 'fleet_manager_scaling_actions_total{kind="launch",origin="policy"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_platform_calls_total{operation="discover"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_platform_calls_total{operation="launch"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_probe_failures_total')).toBe(0);
+      expect(await metric(manager, 'fleet_manager_reconcile_pass_duration_seconds_count')).toBeGreaterThan(0);
+
+      const [server] = await recordedServers(manager.stateDir);
+      process.kill(server.pid, 'SIGKILL');
+      await waitFor('the replacement', async () => (await metric(manager, 'fleet_manager_scaling_actions_total{kind="launch",origin="policy"}')) === 2);
+      expect(await metric(manager, 'fleet_manager_probe_failures_total')).toBeGreaterThanOrEqual(2);
+      expect(await metric(manager, 'fleet_manager_scaling_actions_total{kind="stop",origin="policy"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_platform_calls_total{operation="stop"}')).toBe(1);
+      expect(await metric(manager, 'fleet_manager_platform_errors_total{operation="stop"}')).toBeUndefined();
+    });
+  });
+
+  describe('operator endpoints', () => {
+    it('are absent (404) when ADMIN_TOKEN is not set', async () => {
+      manager = await startManager();
+      expect((await call(manager, 'GET', '/fleet')).status).toBe(404);
+      expect((await call(manager, 'POST', '/fleet/reconcile')).status).toBe(404);
+    });
+
+    it.each([
+      ['no Authorization header', {}, 401],
+      ['a non-Bearer scheme', { authorization: `Basic ${TOKEN}` }, 401],
+      ['a wrong token', { authorization: 'Bearer wrong-token-0123456789' }, 403],
+      ['the token with a suffix', { authorization: `Bearer ${TOKEN}x` }, 403],
+      ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, 403],
+    ])('refuse %s', async (_case, headers, status) => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      const answer = await call(manager, 'GET', '/fleet', headers);
+      expect(answer.status).toBe(status);
+      expect(JSON.stringify(answer.body)).not.toContain(TOKEN);
+    });
+
+    it('show the whole fleet with totals and margins', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      players.push(await arrive(manager));
+      const fleet = await call(manager, 'GET', '/fleet');
+      expect(fleet.status).toBe(200);
+      expect(fleet.body).toMatchObject({
+        platform: 'local',
+        totals: { serversByState: { ready: 1, launching: 0, draining: 0, unhealthy: 0, stopping: 0 } },
+        margins: { upscaleMargin: 4, downscaleMargin: 18, serverCapacity: 10, minServers: 1, maxServers: 100 },
+      });
+      const [server] = fleet.body.servers;
+      expect(server).toMatchObject({ state: 'ready', address: players[0].address, reserved: expect.any(Number), readyToClose: expect.any(Boolean) });
+      expect(server.reportedCapacity - server.reserved).toBe(9);
+      expect(server.platformIds).toEqual({ pid: expect.any(String), port: players[0].address.split(':')[1] });
+    });
+
+    it('drain, undrain and stop real game servers; stop is refused while a server has players unless forced', async () => {
+      // 7 players on the first server bring a second one; draining the first still leaves the margin, so the policy keeps it draining.
+      manager = await startManager({ ADMIN_TOKEN: TOKEN, DOWNSCALE_MARGIN: '30' });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      for (let i = 0; i < 7; i++) players.push(await arrive(manager));
+      await waitFor('two ready servers', async () => (await acceptingServers(manager)).length === 2);
+      const busy = (await call(manager, 'GET', '/fleet')).body.servers.find((s: { address: string }) => s.address === players[0].address);
+      expect(players.every((p) => p.address === busy.address)).toBe(true);
+
+      expect(await call(manager, 'POST', `/fleet/servers/${busy.id}/drain`)).toMatchObject({ status: 202, body: { id: busy.id, state: 'draining' } });
+      await sleep(600);
+      expect(await acceptingServers(manager)).not.toContain(busy.address);
+      expect((await recordedServers(manager.stateDir)).find((s) => s.id === busy.id)?.draining).toBe(true);
+      expect(players.every((p) => p.socket.readyState === p.socket.OPEN)).toBe(true);
+      expect((await call(manager, 'POST', `/fleet/servers/${busy.id}/drain`)).status).toBe(409);
+
+      expect(await call(manager, 'POST', `/fleet/servers/${busy.id}/undrain`)).toMatchObject({ status: 202, body: { state: 'ready' } });
+      expect(await acceptingServers(manager)).toContain(busy.address);
+      expect((await call(manager, 'POST', `/fleet/servers/${busy.id}/undrain`)).status).toBe(409);
+
+      const refused = await call(manager, 'POST', `/fleet/servers/${busy.id}/stop`);
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toMatch(/has players/);
+
+      const { pid } = (await recordedServers(manager.stateDir)).find((s) => s.id === busy.id)!;
+      const closed = Promise.all(players.map((p) => once(p.socket, 'close')));
+      expect(await call(manager, 'POST', `/fleet/servers/${busy.id}/stop?force=true`)).toMatchObject({ status: 202, body: { state: 'stopping' } });
+      await closed;
+      await waitFor('the stopped server to be gone', async () => !(await recordedServers(manager.stateDir)).some((s) => s.id === busy.id));
+      expect(isAlive(pid)).toBe(false);
+      expect(await acceptingServers(manager)).not.toContain(busy.address);
+
+      const [idle] = (await call(manager, 'GET', '/fleet')).body.servers;
+      expect(await call(manager, 'POST', `/fleet/servers/${idle.id}/stop?force=maybe`)).toMatchObject({ status: 400 });
+      expect((await call(manager, 'POST', '/fleet/servers/gs-nope/stop')).status).toBe(404);
+      expect(await call(manager, 'POST', `/fleet/servers/${idle.id}/stop`)).toMatchObject({ status: 202, body: { state: 'stopping' } });
+    });
+
+    it('run a pass on demand and show the last decisions with their inputs and reasons', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN, SLEEP_TIME: '30' });
+      await waitFor('the first launch to be recorded', async () => (await call(manager, 'GET', '/fleet/decisions')).body.decisions.length === 1);
+      const pass = await call(manager, 'POST', '/fleet/reconcile');
+      expect(pass.status).toBe(200);
+      const { decisions } = (await call(manager, 'GET', '/fleet/decisions')).body;
+      expect(decisions[0]).toMatchObject({
+        at: expect.any(String),
+        serversByState: { ready: 0, launching: 0 },
+        decision: { freeCapacityBefore: 0, actions: [{ kind: 'launch', count: 1, reason: 'free capacity 0 below upscale margin 4' }] },
+      });
+      expect(pass.body.lastDecision).toEqual(decisions.at(-1));
+      // With passes 30 s apart, only passes run on demand see the new server answer.
+      await waitFor('the launched server, seen by a pass on demand', async () => {
+        await call(manager, 'POST', '/fleet/reconcile');
+        return (await acceptingServers(manager)).length === 1;
+      });
+    });
+  });
+
+  describe('CORS', () => {
+    it('lets any origin call the client endpoints by default, and no origin the operator endpoints', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      const client = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://play.example.com' } });
+      expect(client.headers.get('access-control-allow-origin')).toBe('*');
+      const operator = await fetch(`${manager.url}/fleet`, { headers: { ...auth, origin: 'https://play.example.com' } });
+      expect(operator.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(`${manager.url}/fleet/reconcile`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('allows only the configured origins when CORS_ORIGINS is set', async () => {
+      manager = await startManager({ CORS_ORIGINS: 'https://play.example.com, https://beta.example.com' });
+      const allowed = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://beta.example.com' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://beta.example.com');
+      const other = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://evil.example.com' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('documents every route at /docs, the client ones included', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      const document = await getJson(`${manager.url}/docs/json`);
+      expect(document.status).toBe(200);
+      const routes = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(routes.sort()).toEqual(
+        [
+          'GET /available-gameserver',
+          'GET /available-gameserver-list',
+          'GET /health',
+          'GET /health/ready',
+          'GET /metrics',
+          'GET /fleet',
+          'GET /fleet/decisions',
+          'POST /fleet/reconcile',
+          'POST /fleet/servers/{id}/drain',
+          'POST /fleet/servers/{id}/undrain',
+          'POST /fleet/servers/{id}/stop',
+        ].sort(),
+      );
+      expect(document.body.paths['/available-gameserver'].get.responses['200'].content['application/json'].schema).toBeDefined();
+      const ui = await fetch(`${manager.url}/docs`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('swagger');
+    });
+  });
+});
+
+describe('the manager process in operation', () => {
+  let stateDir: string;
+  let manager: ManagerProcess | undefined;
+
+  beforeEach(async () => {
+    stateDir = await newStateDir();
+  });
+
+  afterEach(async () => {
+    if (manager) await killManager(manager, 'SIGKILL');
+    manager = undefined;
+    await destroyFleet(stateDir);
+  });
+
+  it('never writes the admin token to its logs, whatever the requests and the log level', async () => {
+    manager = await spawnManager({ ...TEST_ENV, LOG_LEVEL: 'trace', ADMIN_TOKEN: TOKEN, LOCAL_STATE_DIR: stateDir });
+    await waitFor('readiness', async () => (await getJson(`${manager!.url}/health/ready`)).status === 200);
+    const wrong = 'wrong-token-abcdefghijklmn';
+    for (const authorization of [`Bearer ${TOKEN}`, `Bearer ${wrong}`, TOKEN]) {
+      await fetch(`${manager.url}/fleet`, { headers: { authorization } });
+      await fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', headers: { authorization } });
+      await fetch(`${manager.url}/nope?token=x`, { headers: { authorization } });
+    }
+    await sleep(300);
+    const logs = manager.output();
+    expect(logs).toContain('"url":"/fleet"');
+    expect(logs).not.toContain(TOKEN);
+    expect(logs).not.toContain(wrong);
+    expect(logs.toLowerCase()).not.toContain('bearer');
+    for (const line of logs.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('on SIGTERM during a pass: lets the pass and in-flight requests finish, exits, and leaves game servers running', async () => {
+    // A game server that accepts connections but never answers its health endpoint keeps every pass probing for PROBE_TIMEOUT.
+    const hanging = join(stateDir, 'hanging-server.js');
+    await writeFile(hanging, "require('node:net').createServer(() => {}).listen(Number(process.env.PORT), '127.0.0.1');\n");
+    manager = await spawnManager({
+      ...TEST_ENV,
+      ADMIN_TOKEN: TOKEN,
+      LOCAL_STATE_DIR: stateDir,
+      LOCAL_GAMESERVER_COMMAND: `'${process.execPath}' '${hanging}'`,
+      PROBE_TIMEOUT: '2',
+      LAUNCH_TIMEOUT: '600',
+    });
+    const [server] = await waitFor('a launched server', async () => {
+      const servers = await recordedServers(stateDir);
+      return servers.length > 0 && servers;
+    });
+    const inFlight = fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', headers: auth });
+    await sleep(300);
+
+    const started = Date.now();
+    manager.child.kill('SIGTERM');
+    const answer = await inFlight;
+    await once(manager.child, 'exit');
+
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(manager.output()).not.toMatch(/"level":50/);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+});
