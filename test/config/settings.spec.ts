@@ -35,6 +35,8 @@ function refusal(env: Env): InvalidSettingsError {
 const DEFAULTS = {
   PORT: 3000,
   HOST: '0.0.0.0',
+  LOG_LEVEL: 'info',
+  CORS_ORIGINS: '*',
   PLATFORM: 'local',
   UPSCALE_MARGIN: 4,
   DOWNSCALE_MARGIN: 18,
@@ -148,6 +150,9 @@ describe('validateSettings', () => {
     { variable: 'PROBE_CONCURRENCY', value: '0' },
     { variable: 'ECS_LAUNCH_TYPE', value: 'fargate' },
     { variable: 'ECS_LAUNCH_TYPE', value: 'SPOT' },
+    { variable: 'LOG_LEVEL', value: 'verbose' },
+    { variable: 'CORS_ORIGINS', value: 'play.example.com' },
+    { variable: 'CORS_ORIGINS', value: 'https://a.example.com;https://b.example.com' },
   ])('refuses $variable=$value with one line naming it and what is allowed', ({ variable, value }) => {
     const error = refusal({ ...parseDotenv(EARLIER_DOTENV), [variable]: value });
 
