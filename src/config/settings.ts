@@ -34,7 +34,7 @@ export class Settings {
   LOG_LEVEL: LogLevelName = 'info';
 
   /** Origins allowed to call the game client endpoints from a browser: `*`, or a comma-separated list. */
-  @toText() @Matches(/^(\*|https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*)$/, {
+  @toText() @Matches(/^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)$/, {
     message: 'must be * or a comma-separated list of origins such as https://play.example.com',
   })
   CORS_ORIGINS = '*';
