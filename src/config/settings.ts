@@ -16,6 +16,9 @@ export type PlatformName = (typeof PLATFORMS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 export const ECS_LAUNCH_TYPES = ['EC2', 'FARGATE'] as const;
+export const ADDRESS_KINDS = ['public', 'private'] as const;
+export type AddressKind = (typeof ADDRESS_KINDS)[number];
+export const PUBLIC_IP_MODES = ['ENABLED', 'DISABLED'] as const;
 export type EcsLaunchType = (typeof ECS_LAUNCH_TYPES)[number];
 
 /**
@@ -103,6 +106,37 @@ export class Settings {
   @toText() @IsOptional() @IsString()
   ECS_INSTANCE_LAUNCH_TEMPLATE?: string;
 
+  /** Fargate: comma-separated subnet ids for the tasks' network interfaces. */
+  @toText() @IsOptional() @Matches(/^subnet-[0-9a-z]+(\s*,\s*subnet-[0-9a-z]+)*$/, { message: 'must be a comma-separated list of subnet ids (subnet-...)' })
+  ECS_SUBNETS?: string;
+
+  /** Fargate: comma-separated security group ids. */
+  @toText() @IsOptional() @Matches(/^sg-[0-9a-z]+(\s*,\s*sg-[0-9a-z]+)*$/, { message: 'must be a comma-separated list of security group ids (sg-...)' })
+  ECS_SECURITY_GROUPS?: string;
+
+  @toText() @IsIn(PUBLIC_IP_MODES, { message: `must be one of: ${PUBLIC_IP_MODES.join(', ')}` })
+  ECS_ASSIGN_PUBLIC_IP: (typeof PUBLIC_IP_MODES)[number] = 'ENABLED';
+
+  /** The container port of the game server, where DescribeTasks shows no network binding (Fargate). */
+  @toNumber() @IsOptional() @IsInt(WHOLE(1)) @Min(1, WHOLE(1)) @Max(65535, { message: 'must be a port number from 1 to 65535' })
+  ECS_CONTAINER_PORT?: number;
+
+  /** Which address game clients get: the instance's (or ENI's) public or private IP. */
+  @toText() @IsIn(ADDRESS_KINDS, { message: `must be one of: ${ADDRESS_KINDS.join(', ')}` })
+  CLIENT_ADDRESS: AddressKind = 'public';
+
+  /** Which address the manager probes: private when it runs inside the VPC. */
+  @toText() @IsIn(ADDRESS_KINDS, { message: `must be one of: ${ADDRESS_KINDS.join(', ')}` })
+  PROBE_ADDRESS: AddressKind = 'public';
+
+  /** How often a launch checks whether its instance joined the cluster and its task runs. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  ECS_POLL_INTERVAL = 5;
+
+  /** Attempts of each AWS call by the SDK's adaptive retry (throttling, 5xx, timeouts). */
+  @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  AWS_MAX_ATTEMPTS = 5;
+
   @toText() @IsOptional() @IsString()
   SERVER_TASK_DEFINITION?: string;
 
@@ -136,6 +170,9 @@ export function crossFieldErrors(s: Settings): string[] {
   }
   if (s.PLATFORM === 'ecs' && !s.SERVER_TASK_DEFINITION) {
     errors.push('SERVER_TASK_DEFINITION is required when PLATFORM=ecs');
+  }
+  if (s.PLATFORM === 'ecs' && s.ECS_LAUNCH_TYPE === 'FARGATE' && !s.ECS_SUBNETS) {
+    errors.push('ECS_SUBNETS is required when PLATFORM=ecs and ECS_LAUNCH_TYPE=FARGATE');
   }
   if (s.PLATFORM === 'ecs' && s.ECS_LAUNCH_TYPE === 'EC2' && !s.ECS_INSTANCE_LAUNCH_TEMPLATE) {
     errors.push('ECS_INSTANCE_LAUNCH_TEMPLATE is required when PLATFORM=ecs and ECS_LAUNCH_TYPE=EC2');

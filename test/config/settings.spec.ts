@@ -37,6 +37,14 @@ const DEFAULTS = {
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   CORS_ORIGINS: '*',
+  ECS_SUBNETS: undefined,
+  ECS_SECURITY_GROUPS: undefined,
+  ECS_ASSIGN_PUBLIC_IP: 'ENABLED',
+  ECS_CONTAINER_PORT: undefined,
+  CLIENT_ADDRESS: 'public',
+  PROBE_ADDRESS: 'public',
+  ECS_POLL_INTERVAL: 5,
+  AWS_MAX_ATTEMPTS: 5,
   PLATFORM: 'local',
   UPSCALE_MARGIN: 4,
   DOWNSCALE_MARGIN: 18,
@@ -104,8 +112,8 @@ describe('validateSettings', () => {
     { name: 'an ADMIN_TOKEN of exactly 16 characters', env: { ADMIN_TOKEN: '0123456789abcdef' }, expected: { ADMIN_TOKEN: '0123456789abcdef' } },
     {
       name: 'the ecs platform with its task definition, on Fargate',
-      env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games' },
-      expected: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games' },
+      env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games', ECS_SUBNETS: 'subnet-0a1b, subnet-2c3d', ECS_SECURITY_GROUPS: 'sg-0a1b' },
+      expected: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games', ECS_SUBNETS: 'subnet-0a1b, subnet-2c3d' },
     },
   ])('accepts $name', ({ env, expected }) => {
     expect(validateSettings(env)).toMatchObject(expected);
@@ -151,6 +159,14 @@ describe('validateSettings', () => {
     { variable: 'ECS_LAUNCH_TYPE', value: 'fargate' },
     { variable: 'ECS_LAUNCH_TYPE', value: 'SPOT' },
     { variable: 'LOG_LEVEL', value: 'verbose' },
+    { variable: 'ECS_SUBNETS', value: '10.0.0.0/24' },
+    { variable: 'ECS_SECURITY_GROUPS', value: 'default' },
+    { variable: 'ECS_ASSIGN_PUBLIC_IP', value: 'yes' },
+    { variable: 'CLIENT_ADDRESS', value: 'elastic' },
+    { variable: 'PROBE_ADDRESS', value: 'ipv6' },
+    { variable: 'ECS_POLL_INTERVAL', value: '0' },
+    { variable: 'AWS_MAX_ATTEMPTS', value: '0' },
+    { variable: 'ECS_CONTAINER_PORT', value: '70000' },
     { variable: 'CORS_ORIGINS', value: 'play.example.com' },
     { variable: 'CORS_ORIGINS', value: 'https://a.example.com;https://b.example.com' },
   ])('refuses $variable=$value with one line naming it and what is allowed', ({ variable, value }) => {
@@ -209,6 +225,11 @@ describe('validateSettings', () => {
         name: 'PLATFORM=ecs without SERVER_TASK_DEFINITION',
         env: { PLATFORM: 'ecs', ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS' },
         names: ['SERVER_TASK_DEFINITION', 'PLATFORM=ecs'],
+      },
+      {
+        name: 'PLATFORM=ecs on Fargate without subnets',
+        env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE' },
+        names: ['ECS_SUBNETS', 'ECS_LAUNCH_TYPE=FARGATE'],
       },
       {
         name: 'PLATFORM=ecs with the EC2 launch type and no launch template',

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { Settings } from '../config/settings';
+
+/**
+ * The AWS clients. Credentials come from the SDK's default chain (environment, ~/.aws, task
+ * role) and AWS_ENDPOINT_URL is the SDK's own; throttling, 5xx and timeouts are retried by the
+ * SDK's adaptive mode, which also slows down when AWS says so.
+ */
+const clientConfig = (settings: Settings) => ({
+  region: settings.AWS_REGION,
+  maxAttempts: settings.AWS_MAX_ATTEMPTS,
+  retryMode: 'adaptive' as const,
+});
+
+@Module({
+  providers: [
+    { provide: ECSClient, inject: [Settings], useFactory: (settings: Settings) => new ECSClient(clientConfig(settings)) },
+    { provide: EC2Client, inject: [Settings], useFactory: (settings: Settings) => new EC2Client(clientConfig(settings)) },
+  ],
+  exports: [ECSClient, EC2Client],
+})
+export class AwsModule {}

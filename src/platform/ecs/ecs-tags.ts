@@ -1,0 +1,17 @@
+/** Tags are the manager's only memory on ECS: a restarted manager rebuilds the fleet from them. */
+export const SERVER_ID_TAG = 'fleet-manager:server-id';
+export const DRAINING_TAG = 'fleet-manager:draining';
+/** On EC2 instances, so that instances left without a task can be found and terminated. */
+export const CLUSTER_TAG = 'fleet-manager:cluster';
+export const STARTED_BY = 'fleet-manager';
+
+/** The family of a task definition given as `family`, `family:revision` or an ARN. */
+export function taskFamily(taskDefinition: string): string {
+  return taskDefinition.replace(/^arn:[^/]+\//, '').replace(/:\d+$/, '');
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}

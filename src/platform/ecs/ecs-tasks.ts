@@ -1,0 +1,84 @@
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  Task,
+} from '@aws-sdk/client-ecs';
+import { chunks, DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
+
+/** DescribeTasks and DescribeContainerInstances take at most 100 ARNs per call. */
+const DESCRIBE_BATCH = 100;
+
+/** Reading the fleet's tasks from ECS, in as few calls as its limits allow. */
+export class EcsTasks {
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly cluster: string,
+    private readonly family: string,
+  ) {}
+
+  /** Every task of the family that ECS means to keep running, through every page. */
+  async listRunning(): Promise<Task[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.ecs.send(
+        new ListTasksCommand({ cluster: this.cluster, family: this.family, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return this.describe(arns);
+  }
+
+  async describe(taskArns: readonly string[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (const batch of chunks(taskArns, DESCRIBE_BATCH)) {
+      const answer = await this.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch, include: ['TAGS'] }));
+      tasks.push(...(answer.tasks ?? []));
+    }
+    return tasks;
+  }
+
+  /** The EC2 instance behind each container instance. */
+  async instancesOf(containerInstanceArns: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const batch of chunks([...new Set(containerInstanceArns)], DESCRIBE_BATCH)) {
+      const answer = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.cluster, containerInstances: batch }));
+      for (const instance of answer.containerInstances ?? []) {
+        if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
+      }
+    }
+    return found;
+  }
+}
+
+export function tagOf(task: Task, key: string): string | undefined {
+  return task.tags?.find((tag) => tag.key === key)?.value;
+}
+
+/** The manager's id for a task: its tag, or for a task it did not start, the task id. */
+export function serverIdOf(task: Task): string {
+  return tagOf(task, SERVER_ID_TAG) ?? (task.taskArn ?? '').split('/').pop() ?? '';
+}
+
+export function isDraining(task: Task): boolean {
+  return tagOf(task, DRAINING_TAG) === 'true';
+}
+
+/** The game server's port: the host port of the first binding (EC2), else the configured container port. */
+export function gamePortOf(task: Task, fallback?: number): number | undefined {
+  for (const container of task.containers ?? []) {
+    const binding = container.networkBindings?.find((b) => b.hostPort ?? b.containerPort);
+    if (binding) return binding.hostPort ?? binding.containerPort;
+  }
+  return fallback;
+}
+
+/** Fargate: the task's network interface and its private address. */
+export function eniOf(task: Task): { eniId?: string; privateIp?: string } {
+  const details = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface')?.details ?? [];
+  const value = (name: string) => details.find((d) => d.name === name)?.value;
+  return { eniId: value('networkInterfaceId'), privateIp: value('privateIPv4Address') };
+}
