@@ -1,0 +1,203 @@
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLUSTER_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
+import { ArrivedPlayer, arrive, connectPlayer, leave } from '../support/players';
+
+/** The earlier manager's ECS settings, with launches checked every 50 ms instead of 5 s. */
+const ECS_ENV = {
+  PLATFORM: 'ecs',
+  AWS_REGION: 'ap-south-1',
+  SERVER_TASK_DEFINITION: 'LaunchGameserver',
+  ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS',
+  ECS_POLL_INTERVAL: '0.05',
+  LAUNCH_BACKOFF_BASE: '0.2',
+  LAUNCH_BACKOFF_MAX: '1',
+};
+const TOKEN = 'ecs-test-admin-token-012345';
+
+const running = (fake: FakeAws) => ({
+  instances: fake.instances().filter((i) => i.state === 'running' || i.state === 'pending'),
+  tasks: fake.tasks().filter((t) => t.lastStatus !== 'STOPPED'),
+});
+
+describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real game servers)', () => {
+  let fake: FakeAws;
+  let managers: RunningManager[] = [];
+  let players: ArrivedPlayer[] = [];
+
+  const start = async (env: Record<string, string> = {}) => {
+    const manager = await startManager({ ...ECS_ENV, ...env });
+    managers.push(manager);
+    return manager;
+  };
+  const stopManagers = async () => {
+    for (const manager of managers.splice(0)) await manager.close();
+  };
+
+  const install = (options: FakeAwsOptions = {}) => (fake = FakeAws.install(options));
+
+  afterEach(async () => {
+    await leave(players);
+    players = [];
+    await stopManagers();
+    await fake?.close();
+  });
+
+  it('gives the SDK clients the region and adaptive retries with AWS_MAX_ATTEMPTS', async () => {
+    install();
+    const manager = await start({ AWS_REGION: 'eu-west-3', AWS_MAX_ATTEMPTS: '7' });
+    for (const client of [manager.app.get(ECSClient), manager.app.get(EC2Client)]) {
+      expect(await client.config.region()).toBe('eu-west-3');
+      expect(await client.config.maxAttempts()).toBe(7);
+      const { retryMode } = client.config;
+      expect(typeof retryMode === 'string' ? retryMode : await retryMode()).toBe('adaptive');
+    }
+  });
+
+  it('EC2: players arrive and leave; instances and tasks are launched, drained, stopped and terminated', async () => {
+    install();
+    // A launch here takes about a second (instance boot, agent registration, task start, a node process):
+    // a margin of 6 places at one player every 300 ms covers it, as minutes of EC2 boot need a margin in production.
+    const manager = await start({ UPSCALE_MARGIN: '6', DOWNSCALE_MARGIN: '17' });
+    await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+    expect(running(fake).instances).toHaveLength(1);
+    expect(fake.calls('StartTask')[0].input).toMatchObject({ cluster: 'default', taskDefinition: 'LaunchGameserver', startedBy: 'fleet-manager' });
+
+    for (let i = 0; i < 12; i++) {
+      players.push(await arrive(manager));
+      await sleep(300);
+    }
+    await waitFor('the fleet to grow', async () => (await acceptingServers(manager)).length >= 2);
+    const grown = running(fake);
+    expect(grown.instances.length).toBe(grown.tasks.length);
+    expect(new Set(players.map((p) => p.address)).size).toBe(2);
+
+    await leave(players);
+    players = [];
+    await waitFor('the fleet to drain back to one server', async () => {
+      const now = running(fake);
+      return now.tasks.length === 1 && now.instances.length === 1 && (await acceptingServers(manager)).length === 1;
+    }, 30_000);
+    expect(fake.calls('StopTask').length).toBeGreaterThanOrEqual(1);
+    expect(fake.calls('TerminateInstances').length).toBeGreaterThanOrEqual(1);
+    expect(fake.calls('TagResource').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a restarted manager rebuilds the same fleet from ECS: draining servers still draining, nothing launched', async () => {
+    install();
+    await fake.seedTasks(2);
+    const [draining] = await fake.seedTasks(1, { draining: true });
+    // A player keeps the draining server from closing.
+    players.push({ address: `127.0.0.1:${draining.port}`, socket: await connectPlayer(`127.0.0.1:${draining.port}`) });
+    const env = { DOWNSCALE_MARGIN: '30' };
+
+    const first = await start(env);
+    await waitFor('two ready servers', async () => (await acceptingServers(first)).length === 2);
+    expect(await acceptingServers(first)).not.toContain(`127.0.0.1:${draining.port}`);
+    await stopManagers();
+
+    const launchesBefore = fake.calls('RunInstances').length + fake.calls('StartTask').length;
+    const second = await start(env);
+    await waitFor('readiness', async () => (await getJson(`${second.url}/health/ready`)).status === 200);
+    await waitFor('two ready servers', async () => (await acceptingServers(second)).length === 2);
+    await sleep(500);
+
+    expect(fake.calls('RunInstances').length + fake.calls('StartTask').length).toBe(launchesBefore);
+    expect(await acceptingServers(second)).not.toContain(`127.0.0.1:${draining.port}`);
+    expect(running(fake).tasks).toHaveLength(3);
+    expect(fake.tasks().find((t) => t.taskArn === draining.taskArn)?.tags['fleet-manager:draining']).toBe('true');
+    expect(players[0].socket.readyState).toBe(players[0].socket.OPEN);
+  });
+
+  it('terminates an instance left without a task by a manager that crashed between RunInstances and StartTask', async () => {
+    install();
+    await fake.seedTasks(1);
+    const ec2 = new EC2Client({ region: 'ap-south-1' });
+    const orphan = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0001' }, { Key: CLUSTER_TAG, Value: 'default' }] }],
+      }),
+    );
+    const orphanId = orphan.Instances?.[0]?.InstanceId;
+
+    const manager = await start();
+    await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+    await waitFor('the orphan to be terminated', () => fake.instances().find((i) => i.instanceId === orphanId)?.state !== 'running');
+    expect(fake.calls('TerminateInstances').flatMap((c) => (c.input as { InstanceIds: string[] }).InstanceIds)).toEqual([orphanId]);
+    expect(running(fake).instances).toHaveLength(1);
+  });
+
+  it('a throttling storm during discovery and launch: the loop goes on, nothing is launched twice, nothing leaks', async () => {
+    install();
+    fake.failNext('ListTasks', 2, 'throttle');
+    fake.failNext('DescribeTasks', 1, 'server');
+    fake.failNext('RunInstances', 2, 'throttle');
+    fake.failNext('ListContainerInstances', 3, 'throttle');
+    fake.failStartTask(2, 'RESOURCE:MEMORY');
+    const manager = await start();
+
+    await waitFor('one ready server despite the storm', async () => (await acceptingServers(manager)).length === 1, 30_000);
+    await sleep(500);
+    const now = running(fake);
+    expect(now.instances).toHaveLength(1);
+    expect(now.tasks).toHaveLength(1);
+    expect(now.tasks[0].ec2InstanceId).toBe(now.instances[0].instanceId);
+    const launched = fake.instances().map((i) => i.tags[SERVER_ID_TAG]);
+    expect(new Set(launched).size).toBe(launched.length);
+    const metrics = await (await fetch(`${manager.url}/metrics`)).text();
+    expect(metrics).toMatch(/fleet_manager_platform_errors_total\{operation="discover"\} [1-9]/);
+    expect((await getJson(`${manager.url}/health`)).status).toBe(200);
+  });
+
+  it('with 300 tasks, start-up makes at most ceil(300/100) describe calls of each kind, and steady passes make none', async () => {
+    install({ runGameServers: false });
+    await fake.seedTasks(300);
+    // The seeded tasks run no game server, so they stay launching; MIN_SERVERS=300 keeps the policy from
+    // draining any that a stray process on its port might make look ready.
+    const manager = await start({ ADMIN_TOKEN: TOKEN, LAUNCH_TIMEOUT: '600', MIN_SERVERS: '300', MAX_SERVERS: '300' });
+    await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+    await fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+
+    expect(fake.calls('ListTasks')).toHaveLength(3);
+    expect(fake.calls('DescribeTasks')).toHaveLength(3);
+    expect(fake.calls('DescribeContainerInstances')).toHaveLength(3);
+    expect(fake.calls('DescribeInstances').length).toBeLessThanOrEqual(2);
+
+    const before = fake.calls().length;
+    for (let i = 0; i < 3; i++) await fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(fake.calls().slice(before).map((c) => c.operation)).toEqual([]);
+  });
+
+  it('Fargate: RunTask with awsvpc networking, the address from the ENI, and stop', async () => {
+    install();
+    const manager = await start({
+      ECS_LAUNCH_TYPE: 'FARGATE',
+      ECS_SUBNETS: 'subnet-0abc,subnet-0def',
+      ECS_SECURITY_GROUPS: 'sg-0123',
+      ADMIN_TOKEN: TOKEN,
+    });
+    const [address] = await waitFor('one ready server', async () => {
+      const servers = await acceptingServers(manager);
+      return servers.length === 1 && servers;
+    });
+    const [task] = running(fake).tasks;
+    expect(address).toBe(`127.0.0.1:${task.port}`);
+    expect(fake.calls('RunTask')[0].input).toMatchObject({
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0abc', 'subnet-0def'], securityGroups: ['sg-0123'], assignPublicIp: 'ENABLED' } },
+    });
+    expect(fake.calls('DescribeNetworkInterfaces').length).toBeGreaterThanOrEqual(1);
+    expect(fake.calls('RunInstances')).toHaveLength(0);
+
+    const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { id: string }[] };
+    const stop = await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(stop.status).toBe(202);
+    await waitFor('the task to stop', () => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
+    expect(fake.calls('TerminateInstances')).toHaveLength(0);
+  });
+});

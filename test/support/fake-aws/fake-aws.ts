@@ -1,0 +1,279 @@
+import {
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RunTaskCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-ecs';
+import type { MetadataBearer } from '@smithy/types';
+import { AwsCommand, AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { join } from 'node:path';
+import { AwsService, FakeAwsClosedError, FaultKind, injectedError, responseMetadata, timeoutError } from './aws-errors';
+import { CLUSTER_TAG, DRAINING_TAG, newServerId, SERVER_ID_TAG, STARTED_BY } from './aws-names';
+import { CallLog, RecordedCall } from './call-log';
+import { ContainerInstanceSnapshot, FakeLaunchType, FakeTask, TaskSnapshot, taskSnapshot } from './ecs-state';
+import { Answer, FakeEc2, InstanceSnapshot } from './fake-ec2';
+import { FakeEcs } from './fake-ecs';
+import { Faults, operationName } from './faults';
+import { GameServerProcesses } from './game-server-processes';
+import { Scheduler } from './scheduler';
+
+export type { FaultKind } from './aws-errors';
+export type { RecordedCall } from './call-log';
+export type { ContainerInstanceSnapshot, FakeLaunchType, TaskSnapshot } from './ecs-state';
+export type { InstanceSnapshot } from './fake-ec2';
+export { CLUSTER_TAG, DRAINING_TAG, SERVER_ID_TAG, STARTED_BY } from './aws-names';
+
+export interface FakeAwsOptions {
+  /** The one cluster that exists; calls naming another get ClusterNotFoundException. */
+  cluster?: string;
+  region?: string;
+  accountId?: string;
+  /** RunInstances -> the instance is `running`. */
+  instanceBootMs?: number;
+  /** RunInstances -> its container instance is registered (if the instance still runs). */
+  registerDelayMs?: number;
+  /** StartTask/RunTask -> the task is RUNNING (plus the time its game server takes to listen). */
+  taskStartMs?: number;
+  /** StopTask -> STOPPED, for a task without a process (one with a process stops when it exits). */
+  taskStopMs?: number;
+  /** TerminateInstances -> `shutting-down` becomes `terminated`. */
+  instanceTerminateMs?: number;
+  /** SIGTERM -> SIGKILL for a game server that does not exit (ECS's stopTimeout). */
+  stopTimeoutMs?: number;
+  /** Added to every call, before it is served. */
+  latencyMs?: number;
+  /** How long a call injected with 'timeout' hangs before it rejects. */
+  timeoutMs?: number;
+  /** Spawn a real sample game server for every task that runs. */
+  runGameServers?: boolean;
+  /** CAPACITY given to each game server. */
+  capacity?: number;
+  gameServerScript?: string;
+  gameServerReadyTimeoutMs?: number;
+  containerName?: string;
+  /** The container port of the task definition; EC2 tasks bind it to a dynamic host port. */
+  containerPort?: number;
+  /** What seeded tasks run. */
+  taskDefinition?: string;
+  /** When given, RunInstances knows only these launch templates; else any name is accepted. */
+  launchTemplates?: readonly string[];
+}
+
+export type ResolvedFakeAwsOptions = Readonly<Required<Omit<FakeAwsOptions, 'launchTemplates'>>> & { readonly launchTemplates?: readonly string[] };
+
+export interface SeedOptions {
+  /** Tag the tasks `fleet-manager:draining=true`. */
+  draining?: boolean;
+  launchType?: FakeLaunchType;
+  /** Defaults to the fake's `runGameServers`; scale tests with hundreds of tasks turn it off. */
+  runGameServers?: boolean;
+  taskDefinition?: string;
+}
+
+const DEFAULTS: ResolvedFakeAwsOptions = {
+  cluster: 'default',
+  region: 'ap-south-1',
+  accountId: '123456789012',
+  instanceBootMs: 50,
+  registerDelayMs: 150,
+  taskStartMs: 100,
+  taskStopMs: 50,
+  instanceTerminateMs: 50,
+  stopTimeoutMs: 3000,
+  latencyMs: 0,
+  timeoutMs: 100,
+  runGameServers: true,
+  capacity: 10,
+  gameServerScript: join(__dirname, '..', '..', '..', 'sample-game-server', 'server.js'),
+  gameServerReadyTimeoutMs: 10_000,
+  containerName: 'gameserver',
+  containerPort: 8000,
+  taskDefinition: 'LaunchGameserver',
+};
+
+type CommandClass<I extends object, O extends MetadataBearer> = new (input: I) => AwsCommand<I, O>;
+// aws-sdk-client-mock types its stubs per client; the fake routes commands of two clients through one helper.
+type AnyStub = AwsStub<any, any, any>;
+
+/**
+ * A stateful fake of the ECS and EC2 calls the manager makes, installed with aws-sdk-client-mock
+ * on the SDK's client classes, so every ECSClient and EC2Client created meanwhile is served by it.
+ * Close it in afterEach/afterAll: that restores the clients and kills every game server it ran.
+ */
+export class FakeAws {
+  readonly options: ResolvedFakeAwsOptions;
+  private readonly scheduler = new Scheduler();
+  private readonly faults = new Faults();
+  private readonly log = new CallLog();
+  private readonly processes: GameServerProcesses;
+  private readonly ec2: FakeEc2;
+  private readonly ecs: FakeEcs;
+  private readonly mocks: AnyStub[] = [];
+  private closed = false;
+
+  static install(options: FakeAwsOptions = {}): FakeAws {
+    const fake = new FakeAws(options);
+    fake.installMocks();
+    return fake;
+  }
+
+  private constructor(options: FakeAwsOptions) {
+    this.options = { ...DEFAULTS, ...withoutUndefined(options) };
+    const o = this.options;
+    this.processes = new GameServerProcesses(o.gameServerScript, o.capacity, o.gameServerReadyTimeoutMs, this.scheduler);
+    // EC2 tells ECS of launches and terminations; ECS asks EC2 for instance states and ENIs.
+    this.ec2 = new FakeEc2(o, this.scheduler, {
+      launched: (id) => this.ecs.launched(id),
+      terminating: (id) => this.ecs.terminating(id),
+    });
+    this.ecs = new FakeEcs(o, {
+      scheduler: this.scheduler,
+      processes: this.processes,
+      ec2: this.ec2,
+      capacityFailure: () => this.faults.takeCapacityFailure(),
+    });
+  }
+
+  /** The next `times` calls of `operation` (e.g. 'DescribeTasks') fail with `kind`, after being recorded. */
+  failNext(operation: string, times: number, kind: FaultKind): void {
+    this.faults.failNext(operation, positive(times), kind);
+  }
+
+  /** The next `times` StartTask/RunTask calls start nothing and answer failures[] with `reason`. */
+  failStartTask(times: number, reason = 'RESOURCE:MEMORY'): void {
+    this.faults.failStartTask(positive(times), reason);
+  }
+
+  /** Every call received (failed ones included), or those of one operation; `.length` counts them. */
+  calls(operation?: string): RecordedCall[] {
+    return this.log.calls(operation);
+  }
+
+  instances(): InstanceSnapshot[] {
+    return this.ec2.snapshots();
+  }
+
+  tasks(): TaskSnapshot[] {
+    return this.ecs.taskSnapshots();
+  }
+
+  containerInstances(): ContainerInstanceSnapshot[] {
+    return this.ecs.containerInstanceSnapshots();
+  }
+
+  /**
+   * `count` RUNNING tasks as the manager leaves them: tagged with a `gs-…` server id (and draining
+   * if asked), started by `fleet-manager`; on EC2 each with its own running, tagged instance and
+   * ACTIVE container instance. Resolves once their game servers (if any) listen.
+   */
+  async seedTasks(count: number, options: SeedOptions = {}): Promise<TaskSnapshot[]> {
+    const seeded = await Promise.all(Array.from({ length: count }, () => this.seedOne(options)));
+    return seeded.map(taskSnapshot);
+  }
+
+  /** Restores the SDK clients, cancels every pending timer and kills every game server. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const mock of this.mocks) mock.restore();
+    this.scheduler.close();
+    await this.processes.stopAll();
+  }
+
+  private seedOne(options: SeedOptions): Promise<FakeTask> {
+    const serverId = newServerId();
+    const launchType = options.launchType ?? 'EC2';
+    const tags = new Map([[SERVER_ID_TAG, serverId]]);
+    if (options.draining) tags.set(DRAINING_TAG, 'true');
+    const ec2InstanceId =
+      launchType === 'EC2'
+        ? this.ec2.addRunningInstance(
+            new Map([
+              [SERVER_ID_TAG, serverId],
+              [CLUSTER_TAG, this.options.cluster],
+            ]),
+          )
+        : undefined;
+    return this.ecs.seedTask({
+      taskDefinition: options.taskDefinition ?? this.options.taskDefinition,
+      launchType,
+      tags,
+      startedBy: STARTED_BY,
+      runProcess: options.runGameServers ?? this.options.runGameServers,
+      ec2InstanceId,
+    });
+  }
+
+  private installMocks(): void {
+    const ecs = this.stub(mockClient(ECSClient), 'ECS');
+    this.route('ecs', ecs, ListContainerInstancesCommand, (input) => this.ecs.listContainerInstances(input));
+    this.route('ecs', ecs, DescribeContainerInstancesCommand, (input) => this.ecs.describeContainerInstances(input));
+    this.route('ecs', ecs, StartTaskCommand, (input) => this.ecs.startTask(input));
+    this.route('ecs', ecs, RunTaskCommand, (input) => this.ecs.runTask(input));
+    this.route('ecs', ecs, DescribeTasksCommand, (input) => this.ecs.describeTasks(input));
+    this.route('ecs', ecs, ListTasksCommand, (input) => this.ecs.listTasks(input));
+    this.route('ecs', ecs, StopTaskCommand, (input) => this.ecs.stopTask(input));
+    this.route('ecs', ecs, TagResourceCommand, (input) => this.ecs.tagResource(input));
+    this.route('ecs', ecs, UntagResourceCommand, (input) => this.ecs.untagResource(input));
+    this.route('ecs', ecs, DescribeClustersCommand, (input) => this.ecs.describeClusters(input));
+
+    const ec2 = this.stub(mockClient(EC2Client), 'EC2');
+    this.route('ec2', ec2, RunInstancesCommand, (input) => this.ec2.runInstances(input));
+    this.route('ec2', ec2, DescribeInstancesCommand, (input) => this.ec2.describeInstances(input));
+    this.route('ec2', ec2, TerminateInstancesCommand, (input) => this.ec2.terminateInstances(input));
+    this.route('ec2', ec2, DescribeNetworkInterfacesCommand, (input) => this.ec2.describeNetworkInterfaces(input));
+  }
+
+  /** A command the fake does not know fails loudly instead of answering `undefined`. */
+  private stub(mock: AnyStub, service: string): AnyStub {
+    mock.send.callsFake((command: object) => Promise.reject(new Error(`FakeAws does not implement ${service} ${command.constructor.name}`)));
+    this.mocks.push(mock);
+    return mock;
+  }
+
+  private route<I extends object, O extends MetadataBearer>(service: AwsService, mock: AnyStub, command: CommandClass<I, O>, handler: (input: I) => Answer<O>): void {
+    const operation = operationName(command.name);
+    mock.on(command).callsFake((input: I) => this.serve(service, operation, input, handler));
+  }
+
+  /** What every call goes through: recorded, delayed, maybe failed as asked, then answered. */
+  private async serve<I, O extends MetadataBearer>(service: AwsService, operation: string, input: I, handler: (input: I) => Answer<O>): Promise<O> {
+    this.log.record(operation, input);
+    if (this.options.latencyMs > 0) await this.scheduler.sleep(this.options.latencyMs);
+    if (this.closed) throw new FakeAwsClosedError();
+    const fault = this.faults.take(operation);
+    if (fault !== undefined) throw await this.faultError(service, fault);
+    return { ...handler(input), $metadata: responseMetadata(200) } as O;
+  }
+
+  private async faultError(service: AwsService, fault: FaultKind): Promise<Error> {
+    if (fault instanceof Error) return fault;
+    if (fault !== 'timeout') return injectedError(service, fault);
+    await this.scheduler.sleep(this.options.timeoutMs);
+    return timeoutError(this.options.timeoutMs);
+  }
+}
+
+function positive(times: number): number {
+  if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a whole number >= 1, not ${times}`);
+  return times;
+}
+
+/** `{ latencyMs: undefined }` means "the default", not "no value". */
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
