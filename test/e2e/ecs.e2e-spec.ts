@@ -1,5 +1,5 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient, ListContainerInstancesCommand, StartTaskCommand } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLUSTER_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
@@ -130,6 +130,34 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     await waitFor('the orphan to be terminated', () => fake.instances().find((i) => i.instanceId === orphanId)?.state !== 'running');
     expect(fake.calls('TerminateInstances').flatMap((c) => (c.input as { InstanceIds: string[] }).InstanceIds)).toEqual([orphanId]);
     expect(running(fake).instances).toHaveLength(1);
+  });
+
+  it('a manager that crashed after StartTask: the half-started task is stopped and its instance terminated', async () => {
+    install({ taskStartMs: 3000 });
+    const ec2 = new EC2Client({ region: 'ap-south-1' });
+    const ecs = new ECSClient({ region: 'ap-south-1' });
+    const tags = [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0002' }, { Key: CLUSTER_TAG, Value: 'default' }];
+    const run = await ec2.send(
+      new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'defaultECS' }, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }),
+    );
+    const instanceId = run.Instances?.[0]?.InstanceId as string;
+    const containerInstance = await waitFor('the instance to join', async () => {
+      const listed = await ecs.send(new ListContainerInstancesCommand({ cluster: 'default', filter: `ec2InstanceId == ${instanceId}` }));
+      return listed.containerInstanceArns?.[0];
+    });
+    const started = await ecs.send(
+      new StartTaskCommand({ cluster: 'default', taskDefinition: 'LaunchGameserver', containerInstances: [containerInstance], tags: [{ key: SERVER_ID_TAG, value: 'gs-crashed0002' }], startedBy: 'fleet-manager' }),
+    );
+    const taskArn = started.tasks?.[0]?.taskArn;
+
+    const manager = await start();
+    await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+    expect(fake.calls('StopTask').map((c) => (c.input as { task: string }).task)).toContain(taskArn);
+    await waitFor('the instance to be terminated', () => fake.instances().find((i) => i.instanceId === instanceId)?.state !== 'running');
+    await waitFor('a fresh server in its place', async () => (await acceptingServers(manager)).length === 1, 15_000);
+    const now = running(fake);
+    expect(now.instances).toHaveLength(1);
+    expect(now.tasks).toHaveLength(1);
   });
 
   it('a throttling storm during discovery and launch: the loop goes on, nothing is launched twice, nothing leaks', async () => {
