@@ -265,6 +265,33 @@ describe('LocalPlatform.discover', () => {
     expect(isAlive(stranger.pid as number)).toBe(true);
   });
 
+  it('ends the process of a launch that a crash cut short before its pid was recorded, and forgets the launch', async () => {
+    const record: LocalServerRecord = {
+      id: 'cut-short',
+      pid: 0,
+      port: 1,
+      capacity: 2,
+      command: 'the sample game server',
+      startedAt: new Date().toISOString(),
+      draining: false,
+    };
+    await mkdir(stateDir);
+    await writeFile(join(stateDir, 'cut-short.json'), JSON.stringify(record));
+    const orphan = spawn(process.execPath, [join(__dirname, '..', '..', 'sample-game-server', 'server.js')], {
+      env: { ...process.env, PORT: '0', FLEET_MANAGER_SERVER_ID: 'cut-short' },
+      detached: true,
+      stdio: 'ignore',
+    });
+    strangers.push(orphan);
+    await once(orphan, 'spawn');
+    const bystander = await spawnStranger();
+
+    expect(await newPlatform().discover()).toEqual([]);
+    await waitFor('the unrecorded server to end', () => orphan.exitCode !== null || orphan.signalCode !== null);
+    expect(await stateFiles()).toEqual([]);
+    expect(isAlive(bystander.pid as number)).toBe(true);
+  });
+
   it('ignores unreadable files in the state directory', async () => {
     const platform = newPlatform();
     const server = await launch(platform, 'good');

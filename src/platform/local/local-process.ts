@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 /** A loopback port nobody listens on right now. */
@@ -49,4 +49,16 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/** Pids of the processes whose environment holds `name=value` (Linux /proc; none elsewhere). */
+export async function pidsWithEnvironment(name: string, value: string): Promise<number[]> {
+  const entry = Buffer.from(`${name}=${value}\0`);
+  const pids = (await readdir('/proc').catch(() => [])).filter((dir) => /^\d+$/.test(dir)).map(Number);
+  const found: number[] = [];
+  for (const pid of pids) {
+    const environment = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+    if (environment && (environment.indexOf(entry) === 0 || environment.includes(Buffer.concat([Buffer.from([0]), entry])))) found.push(pid);
+  }
+  return found;
 }

@@ -1,6 +1,7 @@
 /** What the local platform writes to LOCAL_STATE_DIR for each game server it started. */
 export interface LocalServerRecord {
   readonly id: string;
+  /** 0 while the process is being started: a record left so by a crash names a process to find and end. */
   readonly pid: number;
   /** The kernel's start time of the process, so that a recycled pid is not mistaken for our server. */
   readonly processStartTime?: string;

@@ -6,12 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
 import { LocalServerRecord } from './local-server-record';
-import { freeLoopbackPort, isSameProcessAlive, processStartTime, signalGroup } from './local-process';
+import { freeLoopbackPort, isSameProcessAlive, pidsWithEnvironment, processStartTime, signalGroup } from './local-process';
 import { LocalStateStore } from './local-state-store';
 
 /** src/platform/local and dist/platform/local are both three levels below the repository root. */
 const SAMPLE_GAME_SERVER = resolve(__dirname, '..', '..', '..', 'sample-game-server', 'server.js');
 const STOP_GRACE_MS = 5000;
+/** Given to each game server, so that one started by a manager that crashed before recording its pid can be found. */
+const SERVER_ID_VARIABLE = 'FLEET_MANAGER_SERVER_ID';
 
 /**
  * The manager's own variables that a game server must not inherit: secrets, and HOST, the
@@ -42,7 +44,9 @@ export class LocalPlatform implements GameServerPlatform {
     for (const name of unreadable) this.logger.warn(`ignoring unreadable state file ${name} in ${this.store.directory}`);
     const found: PlatformServer[] = [];
     for (const record of records) {
-      if (await isSameProcessAlive(record.pid, record.processStartTime)) {
+      if (record.pid === 0) {
+        await this.endUnfinishedLaunch(record);
+      } else if (await isSameProcessAlive(record.pid, record.processStartTime)) {
         found.push(this.toPlatformServer(record));
       } else {
         this.logger.warn(`game server ${record.id} (pid ${record.pid}) is gone; forgetting it`);
@@ -55,9 +59,25 @@ export class LocalPlatform implements GameServerPlatform {
   async launch(request: LaunchRequest): Promise<PlatformServer> {
     await this.store.ensure();
     const port = await freeLoopbackPort();
+    const starting: LocalServerRecord = {
+      id: request.id,
+      pid: 0,
+      port,
+      capacity: request.capacity,
+      command: this.command,
+      startedAt: new Date().toISOString(),
+      draining: false,
+    };
+    // Recorded before the process exists, so that a crash right after the spawn leaves a trace to clean up.
+    await this.store.write(starting);
     const log = await open(this.store.logPath(request.id), 'a');
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), CAPACITY: String(request.capacity) };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        CAPACITY: String(request.capacity),
+        [SERVER_ID_VARIABLE]: request.id,
+      };
       for (const name of MANAGER_ONLY_VARIABLES) delete env[name];
       // exec keeps the recorded pid that of the game server itself; through env, a command may start
       // with its own variables (`FOO=bar node server.js`), which a bare `exec FOO=bar ...` would run as a program.
@@ -74,18 +94,12 @@ export class LocalPlatform implements GameServerPlatform {
         this.logger.log(`game server ${request.id} (pid ${pid}) exited with ${signal ?? `code ${code}`}`),
       );
       child.unref();
-      const record: LocalServerRecord = {
-        id: request.id,
-        pid,
-        processStartTime: await processStartTime(pid),
-        port,
-        capacity: request.capacity,
-        command: this.command,
-        startedAt: new Date().toISOString(),
-        draining: false,
-      };
+      const record: LocalServerRecord = { ...starting, pid, processStartTime: await processStartTime(pid) };
       await this.store.write(record);
       return this.toPlatformServer(record);
+    } catch (error) {
+      await this.store.remove(request.id);
+      throw error;
     } finally {
       await log.close();
     }
@@ -113,6 +127,15 @@ export class LocalPlatform implements GameServerPlatform {
 
   async ping(): Promise<void> {
     await access(this.store.directory, constants.W_OK);
+  }
+
+  /** A launch cut short by a crash: its process may run, unrecorded; end it and forget the launch. */
+  private async endUnfinishedLaunch(record: LocalServerRecord): Promise<void> {
+    for (const pid of await pidsWithEnvironment(SERVER_ID_VARIABLE, record.id)) {
+      this.logger.warn(`ending game server ${record.id} (pid ${pid}), started by a manager that stopped before recording it`);
+      signalGroup(pid, 'SIGKILL');
+    }
+    await this.store.remove(record.id);
   }
 
   private toPlatformServer(record: LocalServerRecord): PlatformServer {
