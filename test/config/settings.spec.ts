@@ -1,21 +1,8 @@
 import { Settings } from '../../src/config/settings';
 import { InvalidSettingsError, validateSettings } from '../../src/config/validate-settings';
+import { EARLIER_DOTENV } from '../support/earlier-dotenv';
 
 type Env = Record<string, string | undefined>;
-
-/** The earlier manager's `.env` (DESIGN section 1) with the keys of its own it also carried. */
-const EARLIER_DOTENV = `
-AWS_REGION=ap-south-1
-UPSCALE_MARGIN=4
-DOWNSCALE_MARGIN=18
-SERVER_CAPACITY=10
-ECS_INSTANCE_LAUNCH_TEMPLATE=defaultECS
-SERVER_TASK_DEFINITION=LaunchGameserver
-SLEEP_TIME=0
-BACKUP_GAMESERVER=127.0.0.1:8888
-SECRET_KEY=django-insecure-0123456789abcdefghijklmnopqrstuvwxyz
-DEBUG=True
-`;
 
 function parseDotenv(text: string): Env {
   const lines = text.split('\n').filter((line) => line.includes('='));

@@ -2,20 +2,8 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { destroyFleet, getJson, isAlive, newStateDir, recordedServers, waitFor } from '../support/manager';
+import { EARLIER_DOTENV } from '../support/earlier-dotenv';
 import { killManager, ManagerProcess, runManagerToExit, spawnManager } from '../support/manager-process';
-
-/** The earlier manager's .env, byte for byte as deployed. */
-const EARLIER_DOTENV = `AWS_REGION=ap-south-1
-UPSCALE_MARGIN=4
-DOWNSCALE_MARGIN=18
-SERVER_CAPACITY=10
-ECS_INSTANCE_LAUNCH_TEMPLATE=defaultECS
-SERVER_TASK_DEFINITION=LaunchGameserver
-SLEEP_TIME=0
-BACKUP_GAMESERVER=127.0.0.1:8888
-SECRET_KEY=not-a-real-secret
-DEBUG=True
-`;
 
 describe('the manager process', () => {
   let dir: string;

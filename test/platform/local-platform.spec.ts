@@ -5,11 +5,11 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../src/config/settings';
 import { PlatformServer } from '../../src/platform/game-server-platform';
 import { LocalServerRecord } from '../../src/platform/local/local-server-record';
 import { LocalPlatform } from '../../src/platform/local/local.platform';
+import { isAlive, waitFor } from '../support/wait';
 
 interface Health {
   available_capacity: number;
@@ -87,15 +87,6 @@ async function stateFiles(): Promise<string[]> {
   return (await readdir(stateDir)).filter((name) => name.endsWith('.json')).sort();
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function killGroup(pid: number): void {
   for (const target of [-pid, pid]) {
     try {
@@ -111,20 +102,6 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
 }
 
 async function health(address: string): Promise<Health> {

@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { waitFor } from '../support/wait';
 
 const SERVER_SCRIPT = join(__dirname, '..', '..', 'sample-game-server', 'server.js');
 
@@ -68,20 +68,6 @@ async function health(address: string, path = '/health/'): Promise<Health> {
   const response = await fetch(`http://${address}${path}`);
   if (response.status !== 200) throw new Error(`health answered HTTP ${response.status}`);
   return (await response.json()) as Health;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
 }
 
 async function waitForHealth(address: string, expected: Health): Promise<void> {

@@ -4,6 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpApp } from '../../src/http-app';
+import { isAlive, waitFor } from './wait';
+
+export { isAlive, waitFor };
 
 export interface RunningManager {
   readonly app: NestFastifyApplication;
@@ -51,15 +54,6 @@ export async function recordedServers(stateDir: string): Promise<RecordedServer[
   return records.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Ends every game server a test's managers started and removes their state. */
 export async function destroyFleet(stateDir: string): Promise<void> {
   for (const server of await recordedServers(stateDir).catch(() => [])) {
@@ -70,21 +64,6 @@ export async function destroyFleet(stateDir: string): Promise<void> {
     }
   }
   await rm(stateDir, { recursive: true, force: true });
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
 export interface HttpAnswer<T = unknown> {

@@ -33,7 +33,7 @@ export class LocalPlatform implements GameServerPlatform {
   private readonly store: LocalStateStore;
   private readonly command: string;
 
-  constructor(private readonly settings: Settings) {
+  constructor(settings: Settings) {
     this.store = new LocalStateStore(resolve(settings.LOCAL_STATE_DIR));
     this.command = settings.LOCAL_GAMESERVER_COMMAND ?? `'${process.execPath}' '${SAMPLE_GAME_SERVER}'`;
   }

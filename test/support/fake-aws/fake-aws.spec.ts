@@ -23,6 +23,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-ecs';
 import { get } from 'node:http';
+import { isAlive, waitFor } from '../wait';
 import { DRAINING_TAG, FakeAws, SERVER_ID_TAG } from './fake-aws';
 
 const clientConfig = { region: 'ap-south-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
@@ -41,25 +42,6 @@ function health(port: number): Promise<Health> {
     });
     request.on('error', reject);
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function hostPortOf(task: Task): number | undefined {
