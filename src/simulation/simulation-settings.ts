@@ -1,0 +1,33 @@
+import { validateSettings } from '../config/validate-settings';
+import { PolicySettings } from '../scaling/fleet-snapshot';
+import { policySettingsFrom } from '../scaling/policy-settings.provider';
+
+/** The manager's settings that change what a simulation does; the others (ports, AWS, ...) do not matter here. */
+export const SIMULATED_SETTINGS = [
+  'UPSCALE_MARGIN',
+  'DOWNSCALE_MARGIN',
+  'SERVER_CAPACITY',
+  'SLEEP_TIME',
+  'MIN_SERVERS',
+  'MAX_SERVERS',
+  'MAX_LAUNCHES_IN_FLIGHT',
+  'LAUNCH_TIMEOUT',
+  'DRAIN_TIMEOUT',
+  'LAUNCH_BACKOFF_BASE',
+  'LAUNCH_BACKOFF_MAX',
+] as const;
+
+export interface ManagerSettings {
+  readonly settings: PolicySettings;
+  readonly sleepTimeSeconds: number;
+}
+
+/**
+ * Reads the settings as the manager does (same defaults, same validation, same messages), so a
+ * configuration the simulator accepts is one the manager would start with.
+ */
+export function managerSettings(env: Readonly<Record<string, string>>): ManagerSettings {
+  const simulated = Object.fromEntries(Object.entries(env).filter(([key]) => (SIMULATED_SETTINGS as readonly string[]).includes(key)));
+  const settings = validateSettings({ ...simulated, PLATFORM: 'local' });
+  return { settings: policySettingsFrom(settings), sleepTimeSeconds: settings.SLEEP_TIME };
+}
