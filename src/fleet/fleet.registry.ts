@@ -38,6 +38,7 @@ export class FleetRegistry {
   private readonly servers = new Map<string, GameServer>();
   private readonly reservationTimeoutMs: number;
   private rebuiltAt?: number;
+  private turnedAway = 0;
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
@@ -148,9 +149,19 @@ export class FleetRegistry {
         bestFree = free;
       }
     }
-    if (!best?.address) return { freeLeft, launching };
+    if (!best?.address) {
+      this.turnedAway += 1;
+      return { freeLeft, launching };
+    }
     best.reservations.push(now);
     return { allocation: { serverId: best.id, address: best.address }, freeLeft: freeLeft - 1, launching };
+  }
+
+  /** Players turned away since the last call: the policy's unmet demand. */
+  takeUnmetDemand(): number {
+    const count = this.turnedAway;
+    this.turnedAway = 0;
+    return count;
   }
 
   /** Addresses of the servers that take players now. */

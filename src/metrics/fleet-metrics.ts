@@ -65,7 +65,7 @@ export class FleetMetrics {
   });
   private readonly probeFailures = new Counter({
     name: `${METRIC_PREFIX}probe_failures_total`,
-    help: 'Game server health probes that failed (no answer, bad status, bad body)',
+    help: 'Health probes of servers that had been healthy and then failed (no answer, bad status, bad body)',
     registers: [this.registry],
   });
 

@@ -7,5 +7,7 @@ export interface DecisionRecord {
   readonly at: string;
   readonly serversByState: Readonly<Record<ServerState, number>>;
   readonly launchFailures: LaunchFailures;
+  /** Players turned away since the previous pass. */
+  readonly unmetDemand: number;
   readonly decision: ScalingDecision;
 }

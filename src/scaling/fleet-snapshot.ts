@@ -25,6 +25,11 @@ export interface FleetSnapshot {
   readonly now: number;
   readonly servers: readonly ServerView[];
   readonly launchFailures: LaunchFailures;
+  /**
+   * Players turned away (no server had room) since the previous pass. Free capacity never goes
+   * below 0, so without this a fleet that is already full would look merely "at 0 free".
+   */
+  readonly unmetDemand: number;
 }
 
 export interface PolicySettings {

@@ -50,7 +50,9 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
 
   const ready = live.filter((server) => server.state === 'ready');
   const launching = live.filter((server) => server.state === 'launching');
-  const freeCapacityBefore = ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity;
+  // Players already turned away still need places: they count against the free capacity.
+  const freeCapacityBefore =
+    ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity - snapshot.unmetDemand;
   let free = freeCapacityBefore;
   let serving = ready.length + launching.length;
   let launched = 0;
@@ -106,7 +108,8 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
         free += launched * s.serverCapacity;
       }
     }
-  } else if (free > s.downscaleMargin && ready.length > s.minServers) {
+  } else if (free > s.downscaleMargin && ready.length > s.minServers && launching.length === 0) {
+    // Never while a launch is in flight: it was started for a shortfall that the next pass may see again.
     // The emptiest server has the fewest players to wait for, so it is the cheapest to let go.
     const emptiest = [...ready].sort(byMostRoom)[0];
     actions.push({

@@ -21,6 +21,7 @@ interface PolicyInputs {
   readonly freeCapacity: number;
   readonly serversByState: Readonly<Record<ServerState, number>>;
   readonly launchFailures: LaunchFailures;
+  readonly unmetDemand: number;
 }
 
 /**
@@ -50,14 +51,15 @@ export class Reconciler {
     await this.probeAll();
     const now = Date.now();
     const servers = this.registry.snapshot(now);
-    const decision = decideScaling({ now, servers, launchFailures: this.launchFailures }, this.policy);
+    const unmetDemand = this.registry.takeUnmetDemand();
+    const decision = decideScaling({ now, servers, launchFailures: this.launchFailures, unmetDemand }, this.policy);
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
     if (decision.actions.length > 0 || decision.heldBack) {
-      this.remember({ at: new Date(now).toISOString(), serversByState, launchFailures: this.launchFailures, decision });
+      this.remember({ at: new Date(now).toISOString(), serversByState, launchFailures: this.launchFailures, unmetDemand, decision });
       if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `launch held back: ${decision.heldBack}`);
     }
-    const inputs: PolicyInputs = { freeCapacity: decision.freeCapacityBefore, serversByState, launchFailures: this.launchFailures };
+    const inputs: PolicyInputs = { freeCapacity: decision.freeCapacityBefore, serversByState, launchFailures: this.launchFailures, unmetDemand };
     for (const action of decision.actions) this.apply(action, 'policy', inputs, now);
     this.metrics.passFinished((performance.now() - started) / 1000);
     return decision;
@@ -97,7 +99,8 @@ export class Reconciler {
     let failures = 0;
     targets.forEach((target, index) => {
       const result = results[index];
-      if (!result.ok) failures += 1;
+      // A launching server that does not answer yet is not failing (see FleetRegistry.recordProbe).
+      if (!result.ok && target.everHealthy) failures += 1;
       const change = this.registry.recordProbe(target.id, result, probedAt);
       if (!change) return;
       const error = result.ok ? undefined : result.error;

@@ -88,6 +88,8 @@ class Simulation {
     passes: 0,
   };
   private launchFailures: LaunchFailures = { consecutive: 0 };
+  /** Players who found no room since the last pass, as FleetRegistry counts them for the policy. */
+  private turnedAwaySincePass = 0;
   private nextPassAt = 0;
   /** The legacy loop waits for its launch: no pass before this. */
   private blockedUntil = 0;
@@ -159,6 +161,7 @@ class Simulation {
     if (server) this.departures.push(now + sessionMs, server);
     else {
       this.counters.failedAllocations += 1;
+      this.turnedAwaySincePass += 1;
       this.timeline.failedAt(now);
     }
     if (!this.policy.passOnShortage) return;
@@ -173,7 +176,8 @@ class Simulation {
     this.counters.passes += 1;
     // A launch seen healthy ends a run of launch failures, as in Reconciler.probeAll.
     if (this.fleet.probe(now) > 0) this.launchFailures = { consecutive: 0 };
-    const snapshot = { now, servers: this.fleet.snapshot(), launchFailures: this.launchFailures };
+    const snapshot = { now, servers: this.fleet.snapshot(), launchFailures: this.launchFailures, unmetDemand: this.turnedAwaySincePass };
+    this.turnedAwaySincePass = 0;
     for (const action of this.policy.decide(snapshot, this.settings)) this.apply(action, now);
     this.nextPassAt = Math.max(now, this.blockedUntil) + this.passGapMs;
   }

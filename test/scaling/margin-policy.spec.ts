@@ -33,8 +33,8 @@ const unhealthy = (id: string, failures: number, fields: Partial<ServerView> = {
   server(id, 'unhealthy', { free: 10, consecutiveFailures: failures, ...fields });
 const stopping = (id: string, fields: Partial<ServerView> = {}) => server(id, 'stopping', { free: 10, readyToClose: true, ...fields });
 
-function snapshot(servers: ServerView[], launchFailures: LaunchFailures = { consecutive: 0 }): FleetSnapshot {
-  return { now: NOW, servers, launchFailures };
+function snapshot(servers: ServerView[], launchFailures: LaunchFailures = { consecutive: 0 }, unmetDemand = 0): FleetSnapshot {
+  return { now: NOW, servers, launchFailures, unmetDemand };
 }
 
 /** One action as a short line ("launch 3", "stop u1 unhealthy"), so that a row lists them readably and exactly. */
@@ -54,6 +54,8 @@ interface PolicyCase {
   servers: ServerView[];
   settings?: Partial<PolicySettings>;
   launchFailures?: LaunchFailures;
+  /** Players turned away since the previous pass. */
+  unmetDemand?: number;
   /** Every action, in the order the policy returns them. */
   actions: string[];
   /** decision.freeCapacity, when the case is about counting. */
@@ -62,8 +64,8 @@ interface PolicyCase {
   heldBack?: RegExp;
 }
 
-function check({ servers, settings, launchFailures, actions, free, heldBack }: PolicyCase): void {
-  const decision = decideScaling(snapshot(servers, launchFailures), { ...SETTINGS, ...settings });
+function check({ servers, settings, launchFailures, unmetDemand, actions, free, heldBack }: PolicyCase): void {
+  const decision = decideScaling(snapshot(servers, launchFailures, unmetDemand), { ...SETTINGS, ...settings });
   expect(decision.actions.map(summary)).toEqual(actions);
   for (const action of decision.actions) {
     if (action.kind !== 'stop') expect(action.reason).not.toHaveLength(0);
@@ -332,10 +334,70 @@ describe('decideScaling', () => {
         free: 40,
       },
       {
-        name: 'only ready servers are drained, never a launching or draining one',
+        name: 'only ready servers are drained, never a draining one',
+        servers: [ready('a', 5), ready('b', 14), draining('d', 10)],
+        actions: ['drain b'],
+        free: 5,
+      },
+      {
+        name: 'nothing is drained while a launch is in flight, however much is free',
         servers: [ready('a', 5), ready('b', 4), draining('d', 10), launching('l')],
-        actions: ['drain a'],
-        free: 14,
+        actions: [],
+        free: 19,
+      },
+      {
+        name: 'once the launch has landed, the emptiest server drains',
+        servers: [ready('a', 5), ready('b', 4), ready('l', 10)],
+        actions: ['drain l'],
+        free: 9,
+      },
+    ])('$name', check);
+  });
+
+  describe('players turned away (unmet demand)', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'a full fleet that turned 25 players away launches for them and for the margin: ceil((25 + 4) / 10) = 3',
+        servers: [ready('a', 0)],
+        unmetDemand: 25,
+        actions: ['launch 3'],
+        free: 5,
+      },
+      {
+        name: 'a launch in flight does not hide players turned away: 10 coming places less 12 turned away is short by 6',
+        servers: [ready('a', 0), launching('l')],
+        unmetDemand: 12,
+        actions: ['launch 1'],
+        free: 8,
+      },
+      {
+        name: 'with UPSCALE_MARGIN=0, players turned away still make the fleet grow',
+        servers: [ready('a', 0)],
+        settings: { upscaleMargin: 0, downscaleMargin: 11 },
+        unmetDemand: 1,
+        actions: ['launch 1'],
+        free: 9,
+      },
+      {
+        name: 'players turned away bring back a draining server with room first: 8 places cover 3 turned away and the margin of 4',
+        servers: [ready('a', 0), draining('d', 8)],
+        unmetDemand: 3,
+        actions: ['reactivate d'],
+        free: 5,
+      },
+      {
+        name: 'when the draining server is not enough, a launch covers the rest',
+        servers: [ready('a', 0), draining('d', 8)],
+        unmetDemand: 6,
+        actions: ['reactivate d', 'launch 1'],
+        free: 12,
+      },
+      {
+        name: 'turned-away players already covered by free places change nothing',
+        servers: [ready('a', 9)],
+        unmetDemand: 2,
+        actions: [],
+        free: 7,
       },
     ])('$name', check);
   });

@@ -65,6 +65,7 @@ describe('the simulator', () => {
       const idleFleet: FleetSnapshot = {
         now: 0,
         launchFailures: { consecutive: 0 },
+        unmetDemand: 0,
         servers: ['a', 'b', 'c', 'd'].map((id) => ({ id, state: 'ready', free: 10, reserved: 0, readyToClose: true, consecutiveFailures: 0, launchedAt: 0 })),
       };
       const draining = managerSettings({ MIN_SERVERS: '1' }).settings;
