@@ -1,0 +1,138 @@
+import { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { processStartTime } from '../src/platform/local/local-process';
+import { LocalServerRecord } from '../src/platform/local/local-server-record';
+import { startProcess, stopProcess } from './children';
+import { rssBytes } from './proc';
+import type { FarmServer } from './farm';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+/** One fake server's places: far more than a run hands out, so allocation never runs out. */
+export const BENCH_SERVER_CAPACITY = 100_000;
+
+export interface RunningManager {
+  readonly url: string;
+  readonly pid: number;
+  /** VmRSS of the manager process, read from /proc. */
+  rssBytes(): Promise<number>;
+  /** SIGSTOP / SIGCONT: a paused manager takes no CPU, its reconcile loop included. */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Records the farm's servers in a fresh LOCAL_STATE_DIR the way the local platform records the
+ * servers it starts, so that the manager adopts them at start-up as after a restart: the real
+ * discovery, probing and allocation, with no game server process to start.
+ */
+async function seedStateDir(servers: readonly FarmServer[]): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
+  const startTimes = new Map<number, string | undefined>();
+  for (const [index, server] of servers.entries()) {
+    const [host, port] = server.address.split(':');
+    if (host !== '127.0.0.1') throw new Error(`the local platform probes 127.0.0.1 only, not ${server.address}`);
+    if (!startTimes.has(server.pid)) startTimes.set(server.pid, await processStartTime(server.pid));
+    const record: LocalServerRecord = {
+      id: `bench-${String(index).padStart(5, '0')}`,
+      pid: server.pid,
+      processStartTime: startTimes.get(server.pid),
+      port: Number(port),
+      capacity: BENCH_SERVER_CAPACITY,
+      command: 'bench health farm',
+      startedAt: new Date().toISOString(),
+      draining: false,
+    };
+    await writeFile(join(directory, `${record.id}.json`), JSON.stringify(record));
+  }
+  return directory;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  try {
+    const response = await fetch(url);
+    return { status: response.status, body: await response.json().catch(() => undefined) };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
+async function waitFor(what: string, child: ChildProcess, output: () => string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the manager exited while waiting for ${what}:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`the manager did not reach ${what} within ${timeoutMs} ms:\n${output()}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Runs the built manager (`node dist/main.js`, as `npm start` does) as its own process on the
+ * local platform, adopting the given servers, and resolves once every one of them takes players.
+ * `main` may name another entry point built from the same dist/ (a variant with another adapter).
+ */
+export async function startManager(servers: readonly FarmServer[], options: { main?: string; execArgv?: string[] } = {}): Promise<RunningManager> {
+  const stateDir = await seedStateDir(servers);
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PLATFORM: 'local',
+    LOCAL_STATE_DIR: stateDir,
+    LOG_LEVEL: 'warn',
+    SERVER_CAPACITY: String(BENCH_SERVER_CAPACITY),
+    UPSCALE_MARGIN: '4',
+    DOWNSCALE_MARGIN: String(2 * BENCH_SERVER_CAPACITY),
+    // Exactly the adopted servers: the manager neither launches nor drains during the run.
+    MIN_SERVERS: String(servers.length),
+    MAX_SERVERS: String(servers.length),
+    // Places handed out come back after a second, as if every player left at once.
+    RESERVATION_TIMEOUT: '1',
+    SLEEP_TIME: '1',
+  };
+  // The state directory is the working directory too, so that no .env of the repository applies.
+  const child = startProcess(process.execPath, [...(options.execArgv ?? []), options.main ?? MAIN], { cwd: stateDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopProcess(child);
+    await rm(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor('readiness', child, () => output, async () => (await getJson(`${url}/health/ready`)).status === 200);
+    await waitFor(`${servers.length} ready servers`, child, () => output, async () => {
+      const { body } = await getJson(`${url}/available-gameserver-list/`);
+      return (body as { server_list?: unknown[] } | undefined)?.server_list?.length === servers.length;
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    rssBytes: () => rssBytes(child.pid as number),
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    stop,
+  };
+}
