@@ -1,38 +1,72 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, ClientRequest, get, IncomingMessage } from 'node:http';
 import { Settings } from '../config/settings';
 import { parseHealthReport, ProbeResult } from './health-report';
 
 /** A health answer is a few dozen bytes; anything near this is not a health answer. */
 const MAX_BODY_BYTES = 16 * 1024;
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** Asks game servers how much room they have: all in parallel, a bounded number at a time, each with a timeout. */
+/**
+ * Asks game servers how much room they have: all in parallel, a bounded number at a time, each
+ * with a timeout. It uses node:http with one kept-alive connection per game server rather than
+ * fetch: at 10,000 servers fetch's streams made a pass 8 times slower and 3 times bigger in
+ * memory (see the README's performance section).
+ */
 @Injectable()
-export class HealthProber {
+export class HealthProber implements OnApplicationShutdown {
   private readonly timeoutMs: number;
   private readonly concurrency: number;
+  private readonly agent = new Agent({ keepAlive: true });
 
   constructor(settings: Settings) {
     this.timeoutMs = settings.PROBE_TIMEOUT * 1000;
     this.concurrency = settings.PROBE_CONCURRENCY;
   }
 
-  async probe(address: string): Promise<ProbeResult> {
-    try {
-      const response = await fetch(`http://${address}/health/`, {
-        redirect: 'follow',
-        signal: AbortSignal.timeout(this.timeoutMs),
-        headers: { accept: 'application/json' },
-      });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        return { ok: false, error: `health endpoint answered HTTP ${response.status}` };
-      }
-      const body = await readCapped(response, MAX_BODY_BYTES);
-      return body === undefined ? { ok: false, error: `health answer larger than ${MAX_BODY_BYTES} bytes` } : parseHealthReport(body);
-    } catch (error) {
-      const reason = isError(error) && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(error);
-      return { ok: false, error: reason };
-    }
+  onApplicationShutdown(): void {
+    this.agent.destroy();
+  }
+
+  probe(address: string): Promise<ProbeResult> {
+    return new Promise((resolve) => {
+      let request: ClientRequest | undefined;
+      let settled = false;
+      /** `abandon` closes the connection: the answer was not read to its end, so it cannot be reused. */
+      const finish = (result: ProbeResult, abandon: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (abandon) request?.destroy();
+        resolve(result);
+      };
+      const fail = (error: unknown) => finish({ ok: false, error: describe(error) }, true);
+      const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${this.timeoutMs} ms` }, true), this.timeoutMs);
+
+      const ask = (url: string, redirectsLeft: number) => {
+        try {
+          request = get(url, { agent: this.agent, headers: { accept: 'application/json' } }, (response) => {
+            const status = response.statusCode ?? 0;
+            const location = response.headers.location;
+            // Neither a redirect's body nor an error's is worth reading (it could be of any size).
+            if (REDIRECT_STATUSES.has(status) && location && redirectsLeft > 0) {
+              response.destroy();
+              return ask(new URL(location, url).href, redirectsLeft - 1);
+            }
+            if (status !== 200) return finish({ ok: false, error: `health endpoint answered HTTP ${status}` }, true);
+            readCapped(response, MAX_BODY_BYTES).then((body) => {
+              if (body === undefined) finish({ ok: false, error: `health answer larger than ${MAX_BODY_BYTES} bytes` }, true);
+              else finish(parseHealthReport(body), false);
+            }, fail);
+          });
+          request.on('error', fail);
+        } catch (error) {
+          fail(error);
+        }
+      };
+      ask(`http://${address}/health/`, MAX_REDIRECTS);
+    });
   }
 
   /** Probes every target; results arrive in the order of the targets. */
@@ -50,36 +84,24 @@ export class HealthProber {
   }
 }
 
-async function readCapped(response: Response, limit: number): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > limit) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The body as text, or undefined as soon as it is larger than the limit (the rest is never read). */
+function readCapped(response: IncomingMessage, limit: number): Promise<string | undefined> {
+  if (Number(response.headers['content-length']) > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) resolve(undefined);
+      else chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('aborted', () => reject(new Error('the answer was cut short')));
+    response.on('error', reject);
+  });
 }
 
 function describe(error: unknown): string {
-  if (!isError(error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return isError(cause) ? `${error.message}: ${cause.message}` : error.message;
-}
-
-/** Not instanceof: fetch's errors come from Node's own realm, which is not the caller's inside jest or a vm context. */
-function isError(value: unknown): value is Error {
-  return typeof value === 'object' && value !== null && typeof (value as Error).name === 'string' && typeof (value as Error).message === 'string';
+  const { message, code } = (error ?? {}) as { message?: string; code?: string };
+  return code && message && !message.includes(code) ? `${code}: ${message}` : (message ?? String(error));
 }
