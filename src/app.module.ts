@@ -5,13 +5,15 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OperatorModule } from './operator/operator.module';
+import { PlatformModule } from './platform/platform.module';
 
 @Module({})
 export class AppModule {
   static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
+    const { module: settingsModule, settings } = await SettingsModule.load(source);
     return {
       module: AppModule,
-      imports: [await SettingsModule.forRoot(source), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule],
+      imports: [settingsModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigModule } from '@nestjs/config';
 import { Settings } from './settings';
 import { validateSettings } from './validate-settings';
 
@@ -9,30 +9,30 @@ export interface SettingsSource {
 }
 
 /**
- * Provides the validated Settings to every module. The settings travel inside ConfigModule's
- * validated config under one key, so nothing is written back into process.env.
+ * Provides the validated Settings to every module. ConfigModule reads `.env` and the environment;
+ * the validated settings travel under one key, so nothing is written back into process.env.
  */
 @Global()
 @Module({})
 export class SettingsModule {
-  /** Rejects with InvalidSettingsError before any module is built, so a bad setting is reported alone. */
-  static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
+  /**
+   * Validates the settings and builds the module that provides them. Rejects with
+   * InvalidSettingsError before any module is built, so a bad setting is reported alone; the
+   * settings are also returned, for choices made while the application is assembled (the platform).
+   */
+  static async load(source: SettingsSource = {}): Promise<{ module: DynamicModule; settings: Settings }> {
+    let settings!: Settings;
     const config = await ConfigModule.forRoot({
       ignoreEnvFile: source.env !== undefined,
       ignoreEnvVars: source.env !== undefined,
-      validate: (loaded) => ({ settings: validateSettings(source.env ?? loaded) }),
+      validate: (loaded) => {
+        settings = validateSettings(source.env ?? loaded);
+        return { settings };
+      },
     });
     return {
-      module: SettingsModule,
-      imports: [config],
-      providers: [
-        {
-          provide: Settings,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<{ settings: Settings }, true>) => config.get('settings', { infer: true }),
-        },
-      ],
-      exports: [Settings],
+      settings,
+      module: { module: SettingsModule, imports: [config], providers: [{ provide: Settings, useValue: settings }], exports: [Settings] },
     };
   }
 }

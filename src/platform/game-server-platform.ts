@@ -41,3 +41,5 @@ export interface GameServerPlatform {
 }
 
 export const GAME_SERVER_PLATFORM = Symbol('GameServerPlatform');
+/** The platform's own module provides its implementation under this token, before it is instrumented. */
+export const CHOSEN_PLATFORM = Symbol('ChosenPlatform');
