@@ -6,7 +6,8 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
-import { CLUSTER_TAG, chunks, SERVER_ID_TAG } from './ecs-tags';
+import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
+import { CLUSTER_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 export interface InstanceAddresses {
   readonly publicIp?: string;
@@ -57,7 +58,7 @@ export class Ec2Instances {
 
   async addresses(instanceIds: readonly string[]): Promise<Map<string, InstanceAddresses>> {
     const found = new Map<string, InstanceAddresses>();
-    for (const batch of chunks([...new Set(instanceIds)], DESCRIBE_INSTANCES_BATCH)) {
+    await inParallel(chunks([...new Set(instanceIds)], DESCRIBE_INSTANCES_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       let nextToken: string | undefined;
       do {
         const answer = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }));
@@ -66,7 +67,7 @@ export class Ec2Instances {
         }
         nextToken = answer.NextToken;
       } while (nextToken);
-    }
+    });
     return found;
   }
 

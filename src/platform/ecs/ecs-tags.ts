@@ -9,9 +9,3 @@ export const STARTED_BY = 'fleet-manager';
 export function taskFamily(taskDefinition: string): string {
   return taskDefinition.replace(/^arn:[^/]+\//, '').replace(/:\d+$/, '');
 }
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
-  return result;
-}

@@ -5,7 +5,8 @@ import {
   ListTasksCommand,
   Task,
 } from '@aws-sdk/client-ecs';
-import { chunks, DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
+import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
+import { DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 /** DescribeTasks and DescribeContainerInstances take at most 100 ARNs per call. */
 const DESCRIBE_BATCH = 100;
@@ -18,37 +19,43 @@ export class EcsTasks {
     private readonly family: string,
   ) {}
 
-  /** Every task of the family that ECS means to keep running, through every page. */
+  /**
+   * Every task of the family that ECS means to keep running, through every page. Each page is
+   * described while the next one is listed, so a large fleet waits for the list, not for both.
+   */
   async listRunning(): Promise<Task[]> {
-    const arns: string[] = [];
+    const described: Promise<Task[]>[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.ecs.send(
         new ListTasksCommand({ cluster: this.cluster, family: this.family, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
       );
-      arns.push(...(page.taskArns ?? []));
+      const pageTasks = this.describe(page.taskArns ?? []);
+      // Awaited below; a later ListTasks failure must not leave this rejection unhandled meanwhile.
+      pageTasks.catch(() => undefined);
+      described.push(pageTasks);
       nextToken = page.nextToken;
     } while (nextToken);
-    return this.describe(arns);
+    return (await Promise.all(described)).flat();
   }
 
   async describe(taskArns: readonly string[]): Promise<Task[]> {
-    const tasks: Task[] = [];
-    for (const batch of chunks(taskArns, DESCRIBE_BATCH)) {
+    const batches = await inParallel(chunks(taskArns, DESCRIBE_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       const answer = await this.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch, include: ['TAGS'] }));
-      tasks.push(...(answer.tasks ?? []));
-    }
-    return tasks;
+      return answer.tasks ?? [];
+    });
+    return batches.flat();
   }
 
   /** The EC2 instance behind each container instance. */
   async instancesOf(containerInstanceArns: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    for (const batch of chunks([...new Set(containerInstanceArns)], DESCRIBE_BATCH)) {
+    const batches = await inParallel(chunks([...new Set(containerInstanceArns)], DESCRIBE_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       const answer = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.cluster, containerInstances: batch }));
-      for (const instance of answer.containerInstances ?? []) {
-        if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
-      }
+      return answer.containerInstances ?? [];
+    });
+    const found = new Map<string, string>();
+    for (const instance of batches.flat()) {
+      if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
     }
     return found;
   }

@@ -13,9 +13,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressKind, Settings } from '../../config/settings';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
+import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
 import { EcsTasks, eniOf, gamePortOf, isDraining, serverIdOf } from './ecs-tasks';
 import { DRAINING_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
+
+const DESCRIBE_ENIS_BATCH = 200;
 
 /**
  * Game servers as ECS tasks. EC2 launch type: one instance per server, launched from the launch
@@ -58,13 +61,15 @@ export class EcsPlatform implements GameServerPlatform {
     for (const task of pending) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
     const running = tasks.filter((task) => !pending.includes(task));
 
-    const addresses = this.onEc2 ? await this.ec2AddressesOf(running) : await this.eniAddressesOf(running);
-    const servers = running.flatMap((task) => {
+    // The orphan sweep and the address lookups are independent: run them side by side.
+    const [addresses] = await Promise.all([
+      this.onEc2 ? this.ec2AddressesOf(running) : this.eniAddressesOf(running),
+      this.onEc2 ? this.terminateOrphans(running) : undefined,
+    ]);
+    return running.flatMap((task) => {
       const server = this.toServer(task, addresses.get(task.taskArn as string));
       return server ? [server] : [];
     });
-    if (this.onEc2) await this.terminateOrphans(running);
-    return servers;
   }
 
   async launch(request: LaunchRequest): Promise<PlatformServer> {
@@ -211,10 +216,10 @@ export class EcsPlatform implements GameServerPlatform {
     const enis = new Map(tasks.map((task) => [task.taskArn as string, eniOf(task)]));
     const eniIds = [...enis.values()].map((e) => e.eniId).filter((id): id is string => !!id);
     const publicIps = new Map<string, string | undefined>();
-    for (let i = 0; i < eniIds.length; i += 1000) {
-      const answer = await this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds.slice(i, i + 1000) }));
+    await inParallel(chunks(eniIds, DESCRIBE_ENIS_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
+      const answer = await this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: batch }));
       for (const eni of answer.NetworkInterfaces ?? []) publicIps.set(eni.NetworkInterfaceId as string, eni.Association?.PublicIp);
-    }
+    });
     return new Map([...enis].map(([arn, eni]) => [arn, { privateIp: eni.privateIp, publicIp: eni.eniId ? publicIps.get(eni.eniId) : undefined }]));
   }
 
