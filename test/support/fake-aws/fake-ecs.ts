@@ -85,6 +85,8 @@ const AGENT_RETRY_MS = 10;
 /** The ECS side: one cluster, its container instances and its tasks. */
 export class FakeEcs implements InstanceEvents {
   private readonly tasks = new Map<string, FakeTask>();
+  /** EC2 tasks by container instance ARN: DescribeContainerInstances over 10,000 instances must not scan every task each time. */
+  private readonly tasksByInstance = new Map<string, FakeTask[]>();
   private readonly containerInstances = new Map<string, FakeContainerInstance>();
   private readonly arns: EcsArns;
   private readonly lifecycle: TaskLifecycle;
@@ -332,6 +334,11 @@ export class FakeEcs implements InstanceEvents {
       version: 1,
     };
     this.tasks.set(taskId, task);
+    if (task.placement.launchType === 'EC2') {
+      const onInstance = this.tasksByInstance.get(task.placement.containerInstanceArn) ?? [];
+      onInstance.push(task);
+      this.tasksByInstance.set(task.placement.containerInstanceArn, onInstance);
+    }
     return task;
   }
 
@@ -370,9 +377,7 @@ export class FakeEcs implements InstanceEvents {
 
   /** The tasks that hold the instance: every one not yet STOPPED. */
   private tasksOn(instance: FakeContainerInstance): FakeTask[] {
-    return [...this.tasks.values()].filter(
-      (task) => task.lastStatus !== 'STOPPED' && task.placement.launchType === 'EC2' && task.placement.containerInstanceArn === instance.arn,
-    );
+    return (this.tasksByInstance.get(instance.arn) ?? []).filter((task) => task.lastStatus !== 'STOPPED');
   }
 }
 
