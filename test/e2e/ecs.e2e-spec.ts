@@ -1,5 +1,5 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { ECSClient, ListContainerInstancesCommand, StartTaskCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLUSTER_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
@@ -160,10 +160,25 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(now.tasks).toHaveLength(1);
   });
 
-  it('a throttling storm during discovery and launch: the loop goes on, nothing is launched twice, nothing leaks', async () => {
+  it('a manager that crashed between StopTask and TerminateInstances: the instance left without a task is terminated', async () => {
+    install();
+    const [kept, stopped] = await fake.seedTasks(2);
+    const ecs = new ECSClient({ region: 'ap-south-1' });
+    await ecs.send(new StopTaskCommand({ cluster: 'default', task: stopped.taskArn, reason: 'stopped by fleet-manager' }));
+    await waitFor('the task to stop', () => fake.tasks().find((t) => t.taskArn === stopped.taskArn)?.lastStatus === 'STOPPED');
+
+    const manager = await start({ DOWNSCALE_MARGIN: '30' });
+    await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+    await waitFor('the instance to be terminated', () => fake.instances().find((i) => i.instanceId === stopped.ec2InstanceId)?.state !== 'running');
+    expect(await acceptingServers(manager)).toEqual([`127.0.0.1:${kept.port}`]);
+    expect(running(fake).instances.map((i) => i.instanceId)).toEqual([kept.ec2InstanceId]);
+  });
+
+  it('a storm of throttling, 5xx, timeouts and capacity errors during discovery and launch: the loop goes on, nothing is launched twice, nothing leaks', async () => {
     install();
     fake.failNext('ListTasks', 2, 'throttle');
     fake.failNext('DescribeTasks', 1, 'server');
+    fake.failNext('DescribeContainerInstances', 1, 'timeout');
     fake.failNext('RunInstances', 2, 'throttle');
     fake.failNext('ListContainerInstances', 3, 'throttle');
     fake.failStartTask(2, 'RESOURCE:MEMORY');
