@@ -1,10 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processStartTime } from '../src/platform/local/local-process';
+import { freeLoopbackPort, processStartTime } from '../src/platform/local/local-process';
 import { LocalServerRecord } from '../src/platform/local/local-server-record';
 import { startProcess, stopProcess } from './children';
 import { rssBytes } from './proc';
@@ -25,16 +24,6 @@ export interface RunningManager {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Records the farm's servers in a fresh LOCAL_STATE_DIR the way the local platform records the
@@ -88,7 +77,7 @@ async function waitFor(what: string, child: ChildProcess, output: () => string, 
  */
 export async function startManager(servers: readonly FarmServer[], options: { main?: string; execArgv?: string[] } = {}): Promise<RunningManager> {
   const stateDir = await seedStateDir(servers);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { waitFor } from '../support/wait';
+import { freeLoopbackPort } from '../../src/platform/local/local-process';
 
 const SERVER_SCRIPT = join(__dirname, '..', '..', 'sample-game-server', 'server.js');
 
@@ -33,16 +33,6 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of the test runner, without the variables the sample server reads. */
 function baseEnv(): NodeJS.ProcessEnv {
@@ -53,7 +43,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** Starts the sample server as its own process and waits until it answers its health endpoint. */
 async function startGameServer(env: Record<string, string> = {}): Promise<GameServer> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [SERVER_SCRIPT], { env: { ...baseEnv(), PORT: String(port), ...env }, stdio: 'ignore' });
   children.push(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../../src/platform/local/local-process';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
@@ -11,23 +11,13 @@ export interface ManagerProcess {
   output(): string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Runs the built manager (`npm start` runs the same file) as its own process, as in production,
  * so that it can be killed for real. Only the given variables and PATH reach it.
  */
 export async function spawnManager(env: Record<string, string>, cwd?: string): Promise<ManagerProcess> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(process.execPath, [MAIN], {
     cwd,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },

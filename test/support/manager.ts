@@ -47,11 +47,23 @@ export interface RecordedServer {
   draining: boolean;
 }
 
-/** What the local platform recorded in its state directory. */
+/**
+ * What the local platform recorded in its state directory: the servers whose process has started
+ * (a launch records itself with pid 0 just before). A record removed while this reads is skipped.
+ */
 export async function recordedServers(stateDir: string): Promise<RecordedServer[]> {
   const names = (await readdir(stateDir)).filter((name) => name.endsWith('.json'));
-  const records = await Promise.all(names.map(async (name) => JSON.parse(await readFile(join(stateDir, name), 'utf8')) as RecordedServer));
-  return records.sort((a, b) => a.id.localeCompare(b.id));
+  const records = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return JSON.parse(await readFile(join(stateDir, name), 'utf8')) as RecordedServer;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    }),
+  );
+  return records.filter((r): r is RecordedServer => r !== undefined && r.pid !== 0).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Ends every game server a test's managers started and removes their state. */

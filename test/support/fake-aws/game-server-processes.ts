@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { FakeAwsClosedError } from './aws-errors';
 import { LOOPBACK } from './aws-names';
 import { Scheduler } from './scheduler';
+import { freeLoopbackPort } from '../../../src/platform/local/local-process';
 
 export interface ProcessExit {
   readonly code: number | null;
@@ -34,7 +35,7 @@ export class GameServerProcesses {
 
   /** Resolves once the server accepts connections; rejects (and leaves nothing running) if it never does. */
   async start(): Promise<GameServerProcess> {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     if (this.scheduler.isClosed) throw new FakeAwsClosedError();
     const server = this.spawn(port);
     try {
@@ -103,16 +104,6 @@ async function stopProcess(server: GameServerProcess): Promise<void> {
 }
 
 /** A port nobody listens on now: bind port 0 and let it go. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
