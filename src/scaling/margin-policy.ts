@@ -54,6 +54,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const freeCapacityBefore =
     ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity - snapshot.unmetDemand;
   let free = freeCapacityBefore;
+  const turnedAway = snapshot.unmetDemand > 0 ? ` (${snapshot.unmetDemand} players turned away)` : '';
   let serving = ready.length + launching.length;
   let launched = 0;
   let heldBack: string | undefined;
@@ -69,7 +70,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       actions.push({
         kind: 'reactivate',
         serverId: server.id,
-        reason: `free capacity ${free} below upscale margin ${s.upscaleMargin}; draining server has ${server.free} free`,
+        reason: `free capacity ${free} below upscale margin ${s.upscaleMargin}${turnedAway}; draining server has ${server.free} free`,
       });
       reactivated.add(server.id);
       free += server.free;
@@ -102,7 +103,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
           count: launched,
           reason:
             shortfall > 0
-              ? `free capacity ${free} below upscale margin ${s.upscaleMargin}`
+              ? `free capacity ${free} below upscale margin ${s.upscaleMargin}${turnedAway}`
               : `${serving} servers below MIN_SERVERS=${s.minServers}`,
         });
         free += launched * s.serverCapacity;
