@@ -2,8 +2,9 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acceptingServers, destroyFleet, getJson, isAlive, recordedServers, RunningManager, startManager, waitFor } from '../support/manager';
-import { ArrivedPlayer, arrive, leave } from '../support/players';
+import { acceptingServers, getJson, isAlive, recordedServers, RunningManager, startManager, waitFor } from '../support/manager';
+import { endScenario } from '../support/scenario';
+import { ArrivedPlayer, arrive } from '../support/players';
 
 const HOSTILE = join(__dirname, '..', 'support', 'hostile-game-server.js');
 const hostile = (mode: string, extra = '') => `MODE=${mode} ${extra} '${process.execPath}' '${HOSTILE}'`;
@@ -13,14 +14,9 @@ const FAST = { SLEEP_TIME: '0.2', PROBE_TIMEOUT: '0.5', UNHEALTHY_THRESHOLD: '2'
 
 describe('abuse', () => {
   let manager: RunningManager;
-  let players: ArrivedPlayer[] = [];
+  const players: ArrivedPlayer[] = [];
 
-  afterEach(async () => {
-    await leave(players);
-    players = [];
-    await manager?.close();
-    await destroyFleet(manager.stateDir);
-  });
+  afterEach(() => endScenario(manager, players));
 
   describe('game servers that misbehave after a good start', () => {
     it.each([

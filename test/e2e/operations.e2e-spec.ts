@@ -15,7 +15,8 @@ import {
   waitFor,
 } from '../support/manager';
 import { killManager, ManagerProcess, spawnManager } from '../support/manager-process';
-import { ArrivedPlayer, arrive, leave } from '../support/players';
+import { endScenario } from '../support/scenario';
+import { ArrivedPlayer, arrive } from '../support/players';
 
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -35,14 +36,9 @@ async function metric(manager: RunningManager, sample: string): Promise<number |
 
 describe('operations', () => {
   let manager: RunningManager;
-  let players: ArrivedPlayer[] = [];
+  const players: ArrivedPlayer[] = [];
 
-  afterEach(async () => {
-    await leave(players);
-    players = [];
-    await manager?.close();
-    await destroyFleet(manager.stateDir);
-  });
+  afterEach(() => endScenario(manager, players));
 
   describe('GET /metrics', () => {
     it('counts what happened in a real scenario: allocations by outcome, launches, platform calls, probe failures, replacements', async () => {

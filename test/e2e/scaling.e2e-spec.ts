@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acceptingServers,
-  destroyFleet,
   isAlive,
   recordedServers,
   reportedFreeCapacity,
@@ -9,18 +8,14 @@ import {
   startManager,
   waitFor,
 } from '../support/manager';
+import { endScenario } from '../support/scenario';
 import { ArrivedPlayer, arrive, leave } from '../support/players';
 
 describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, SERVER_CAPACITY=10)', () => {
   let manager: RunningManager;
-  let players: ArrivedPlayer[] = [];
+  const players: ArrivedPlayer[] = [];
 
-  afterEach(async () => {
-    await leave(players);
-    players = [];
-    await manager?.close();
-    await destroyFleet(manager.stateDir);
-  });
+  afterEach(() => endScenario(manager, players));
 
   it('grows as 25 players arrive 150 ms apart, then drains back to one server when they leave', async () => {
     manager = await startManager({ SLEEP_TIME: '0.5' });
@@ -40,8 +35,7 @@ describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, 
     expect(players.every((p) => p.socket.readyState === p.socket.OPEN)).toBe(true);
     const grownFleet = await recordedServers(manager.stateDir);
 
-    await leave(players);
-    players = [];
+    await leave(players.splice(0));
 
     const [last] = await waitFor('the fleet to drain back to one server', async () => {
       const servers = await recordedServers(manager.stateDir);
@@ -63,7 +57,7 @@ describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, 
     const first = players[0].address;
     const stay = players.filter((p) => p.address === first).slice(0, 1);
     await leave(players.filter((p) => !stay.includes(p)));
-    players = stay;
+    players.splice(0, players.length, ...stay);
 
     await waitFor('the empty server to be stopped', async () => (await recordedServers(manager.stateDir)).length === 1, 30_000);
     const [kept] = await recordedServers(manager.stateDir);
