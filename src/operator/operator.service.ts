@@ -1,10 +1,11 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { GameServer, stateOf } from '../fleet/game-server';
-import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { countByState, ServerState } from '../fleet/server-state';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { DecisionRecord } from '../scaling/decision-record';
 import { PolicySettings } from '../scaling/fleet-snapshot';
+import { freeCapacityOf } from '../scaling/margin-policy';
 import { POLICY_SETTINGS } from '../scaling/policy-settings.provider';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
@@ -24,10 +25,8 @@ export class OperatorService {
   fleet(): FleetViewDto {
     const now = Date.now();
     const servers = this.registry.all().map((server) => this.viewOf(server, now));
-    const serversByState = Object.fromEntries(SERVER_STATES.map((state) => [state, 0])) as Record<ServerState, number>;
-    for (const server of servers) serversByState[server.state] += 1;
-    const freeCapacity =
-      servers.filter((s) => s.state === 'ready').reduce((sum, s) => sum + s.free, 0) + serversByState.launching * this.policy.serverCapacity;
+    const serversByState = countByState(servers);
+    const freeCapacity = freeCapacityOf(servers, this.policy.serverCapacity);
     const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = this.policy;
     return {
       platform: this.platform.name,

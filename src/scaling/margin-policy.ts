@@ -21,6 +21,19 @@ function stopReasonFor(server: ServerView, now: number, s: PolicySettings): Stop
   return undefined;
 }
 
+/**
+ * Free capacity as the policy counts it: free places of ready servers (net of reservations),
+ * SERVER_CAPACITY for each launching server, less the players already turned away.
+ */
+export function freeCapacityOf(servers: readonly Pick<ServerView, 'state' | 'free'>[], serverCapacity: number, unmetDemand = 0): number {
+  let free = 0;
+  for (const server of servers) {
+    if (server.state === 'ready') free += server.free;
+    else if (server.state === 'launching') free += serverCapacity;
+  }
+  return free - unmetDemand;
+}
+
 /** Most room first; among equals the older server, so that choices are stable from pass to pass. */
 const byMostRoom = (a: ServerView, b: ServerView) => b.free - a.free || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id);
 
@@ -51,8 +64,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const ready = live.filter((server) => server.state === 'ready');
   const launching = live.filter((server) => server.state === 'launching');
   // Players already turned away still need places: they count against the free capacity.
-  const freeCapacityBefore =
-    ready.reduce((sum, server) => sum + server.free, 0) + launching.length * s.serverCapacity - snapshot.unmetDemand;
+  const freeCapacityBefore = freeCapacityOf(live, s.serverCapacity, snapshot.unmetDemand);
   let free = freeCapacityBefore;
   const turnedAway = snapshot.unmetDemand > 0 ? ` (${snapshot.unmetDemand} players turned away)` : '';
   let serving = ready.length + launching.length;

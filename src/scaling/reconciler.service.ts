@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { HealthProber } from '../fleet/health-prober';
-import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { countByState } from '../fleet/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
 import { DecisionRecord } from './decision-record';
-import { LaunchFailures, PolicySettings, ServerView } from './fleet-snapshot';
+import { LaunchFailures, PolicySettings } from './fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
 import { ScalingAction, ScalingDecision } from './scaling-action';
@@ -17,12 +17,7 @@ const DECISIONS_KEPT = 50;
 export type ActionOrigin = 'policy' | 'operator';
 
 /** What the policy saw when it chose an action, logged with the action. */
-interface PolicyInputs {
-  readonly freeCapacity: number;
-  readonly serversByState: Readonly<Record<ServerState, number>>;
-  readonly launchFailures: LaunchFailures;
-  readonly unmetDemand: number;
-}
+type PolicyInputs = Pick<DecisionRecord, 'serversByState' | 'launchFailures' | 'unmetDemand'> & { readonly freeCapacity: number };
 
 /**
  * One reconcile pass: probe every server, ask the policy, start the actions. Actions run in the
@@ -55,11 +50,12 @@ export class Reconciler {
     const decision = decideScaling({ now, servers, launchFailures: this.launchFailures, unmetDemand }, this.policy);
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
+    const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand };
     if (decision.actions.length > 0 || decision.heldBack) {
-      this.remember({ at: new Date(now).toISOString(), serversByState, launchFailures: this.launchFailures, unmetDemand, decision });
+      this.remember({ at: new Date(now).toISOString(), ...seen, decision });
       if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `launch held back: ${decision.heldBack}`);
     }
-    const inputs: PolicyInputs = { freeCapacity: decision.freeCapacityBefore, serversByState, launchFailures: this.launchFailures, unmetDemand };
+    const inputs: PolicyInputs = { ...seen, freeCapacity: decision.freeCapacityBefore };
     for (const action of decision.actions) this.apply(action, 'policy', inputs, now);
     this.metrics.passFinished((performance.now() - started) / 1000);
     return decision;
@@ -175,10 +171,4 @@ export class Reconciler {
     this.actionsInFlight.add(action);
     void action.finally(() => this.actionsInFlight.delete(action));
   }
-}
-
-function countByState(servers: readonly ServerView[]): Record<ServerState, number> {
-  const counts = Object.fromEntries(SERVER_STATES.map((state) => [state, 0])) as Record<ServerState, number>;
-  for (const server of servers) counts[server.state] += 1;
-  return counts;
 }

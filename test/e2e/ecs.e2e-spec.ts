@@ -170,6 +170,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     const manager = await start({ DOWNSCALE_MARGIN: '30' });
     await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
     await waitFor('the instance to be terminated', () => fake.instances().find((i) => i.instanceId === stopped.ec2InstanceId)?.state !== 'running');
+    // Readiness comes with the rebuild; the adopted server takes players after its first probe.
+    await waitFor('the kept server to take players', async () => (await acceptingServers(manager)).length === 1);
     expect(await acceptingServers(manager)).toEqual([`127.0.0.1:${kept.port}`]);
     expect(running(fake).instances.map((i) => i.instanceId)).toEqual([kept.ec2InstanceId]);
   });

@@ -50,6 +50,11 @@ export class EcsPlatform implements GameServerPlatform {
     this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
   }
 
+  /** Running, with the port its game server listens on known. */
+  private isUp(task: Task): boolean {
+    return task.lastStatus === 'RUNNING' && gamePortOf(task, this.settings.ECS_CONTAINER_PORT) !== undefined;
+  }
+
   private get onEc2(): boolean {
     return this.settings.ECS_LAUNCH_TYPE === 'EC2';
   }
@@ -57,9 +62,8 @@ export class EcsPlatform implements GameServerPlatform {
   async discover(): Promise<PlatformServer[]> {
     const tasks = await this.tasks.listRunning();
     // A task still pending was an unfinished launch of an earlier manager: nobody waits for it any more.
-    const pending = tasks.filter((task) => task.lastStatus !== 'RUNNING' || gamePortOf(task, this.settings.ECS_CONTAINER_PORT) === undefined);
-    for (const task of pending) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
-    const running = tasks.filter((task) => !pending.includes(task));
+    for (const task of tasks.filter((t) => !this.isUp(t))) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
+    const running = tasks.filter((task) => this.isUp(task));
 
     // The orphan sweep and the address lookups are independent: run them side by side.
     const [addresses] = await Promise.all([
@@ -92,9 +96,8 @@ export class EcsPlatform implements GameServerPlatform {
 
   async ping(): Promise<void> {
     const answer = await this.ecs.send(new DescribeClustersCommand({ clusters: [this.cluster] }));
-    if (!answer.clusters?.some((c) => c.status === 'ACTIVE' || c.clusterName === this.cluster)) {
-      throw new Error(`ECS cluster ${this.cluster} not found`);
-    }
+    // One cluster was asked for; a deleted one comes back INACTIVE, a missing one not at all.
+    if (answer.clusters?.[0]?.status !== 'ACTIVE') throw new Error(`ECS cluster ${this.cluster} not found or not active`);
   }
 
   private async launchOnEc2(request: LaunchRequest, deadline: number): Promise<PlatformServer> {
@@ -110,7 +113,7 @@ export class EcsPlatform implements GameServerPlatform {
       );
       const task = await this.waitRunning(taskArn, deadline);
       const addresses = (await this.instances.addresses([instanceId])).get(instanceId);
-      const server = this.toServer({ ...task, tags: [...(task.tags ?? []), { key: SERVER_ID_TAG, value: request.id }] }, addresses, instanceId);
+      const server = this.toServer(task, addresses, instanceId);
       if (!server) throw new Error(`task ${taskArn} runs but has no address`);
       return server;
     } catch (error) {
@@ -174,7 +177,7 @@ export class EcsPlatform implements GameServerPlatform {
     return this.pollUntil(`task ${taskArn} to run`, deadline, async () => {
       const [task] = await this.tasks.describe([taskArn]);
       if (!task || task.lastStatus === 'STOPPED') throw new StoppedTaskError(`task ${taskArn} stopped: ${task?.stoppedReason ?? 'missing'}`);
-      return task.lastStatus === 'RUNNING' && gamePortOf(task, this.settings.ECS_CONTAINER_PORT) !== undefined ? task : undefined;
+      return this.isUp(task) ? task : undefined;
     });
   }
 

@@ -53,12 +53,13 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Pids of the processes whose environment holds `name=value` (Linux /proc; none elsewhere). */
 export async function pidsWithEnvironment(name: string, value: string): Promise<number[]> {
-  const entry = Buffer.from(`${name}=${value}\0`);
+  // Entries in /proc/<pid>/environ end with NUL; a NUL in front makes the first one match like the rest.
+  const entry = Buffer.from(`\0${name}=${value}\0`);
   const pids = (await readdir('/proc').catch(() => [])).filter((dir) => /^\d+$/.test(dir)).map(Number);
   const found: number[] = [];
   for (const pid of pids) {
     const environment = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
-    if (environment && (environment.indexOf(entry) === 0 || environment.includes(Buffer.concat([Buffer.from([0]), entry])))) found.push(pid);
+    if (environment && Buffer.concat([Buffer.from([0]), environment]).includes(entry)) found.push(pid);
   }
   return found;
 }
