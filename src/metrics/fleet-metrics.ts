@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Settings } from '../config/settings';
 import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import type { AllocationOutcome } from '../allocation/allocation.service';
+import type { ActionOrigin } from '../scaling/reconciler.service';
 import { ScalingActionKind } from '../scaling/scaling-action';
 
 export const METRIC_PREFIX = 'fleet_manager_';
-
-export type AllocationOutcomeLabel = 'server' | 'backup' | 'none';
 
 /**
  * Every metric the manager exports, on a registry of its own (not prom-client's global one), so
@@ -24,7 +24,7 @@ export class FleetMetrics {
   });
   private readonly freeCapacity = new Gauge({
     name: `${METRIC_PREFIX}free_capacity`,
-    help: 'Free places the policy counted in the last pass: ready servers less reservations, plus launching servers',
+    help: 'Free places the policy counted in the last pass, after its actions: ready servers less reservations, plus launching servers, less players turned away',
     registers: [this.registry],
   });
   private readonly allocations = new Counter({
@@ -84,7 +84,7 @@ export class FleetMetrics {
     this.freeCapacity.set(freeCapacity);
   }
 
-  allocated(outcome: AllocationOutcomeLabel, seconds: number): void {
+  allocated(outcome: AllocationOutcome['kind'], seconds: number): void {
     this.allocations.inc({ outcome });
     this.allocationSeconds.observe(seconds);
   }
@@ -93,7 +93,7 @@ export class FleetMetrics {
     this.passSeconds.observe(seconds);
   }
 
-  actionStarted(kind: ScalingActionKind, origin: 'policy' | 'operator', count = 1): void {
+  actionStarted(kind: ScalingActionKind, origin: ActionOrigin, count = 1): void {
     this.actions.inc({ kind, origin }, count);
   }
 

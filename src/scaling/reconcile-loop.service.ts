@@ -21,7 +21,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
   private started = false;
   private stopped = false;
   /** Callers waiting for the next pass to start and finish. */
-  private waiting: Array<() => void> = [];
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     private readonly reconciler: Reconciler,
