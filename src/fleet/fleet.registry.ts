@@ -3,7 +3,7 @@ import { Settings } from '../config/settings';
 import { PlatformServer } from '../platform/game-server-platform';
 import { ServerView } from '../scaling/fleet-snapshot';
 import { GameServer, stateOf } from './game-server';
-import { ProbeResult } from './health-report';
+import { HealthReport, ProbeResult } from './health-report';
 import { ServerState } from './server-state';
 
 export interface StateChange {
@@ -19,6 +19,17 @@ function changeOf(server: GameServer, from: ServerState): StateChange | undefine
 export interface Allocation {
   readonly serverId: string;
   readonly address: string;
+}
+
+/** How long the choice of a scan of the fleet serves allocations at most (see allocate). */
+const RESCAN_MS = 100;
+
+/** A scan of the fleet for allocation: the server to fill, and the totals the caller needs. */
+interface AllocationScan {
+  readonly at: number;
+  readonly target?: GameServer;
+  freeLeft: number;
+  readonly launching: number;
 }
 
 export interface AllocationResult {
@@ -39,6 +50,7 @@ export class FleetRegistry {
   private readonly reservationTimeoutMs: number;
   private rebuiltAt?: number;
   private turnedAway = 0;
+  private lastScan?: AllocationScan;
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
@@ -55,6 +67,7 @@ export class FleetRegistry {
       this.servers.set(server.id, record);
     }
     this.rebuiltAt = now;
+    this.lastScan = undefined;
   }
 
   get isRebuilt(): boolean {
@@ -64,6 +77,7 @@ export class FleetRegistry {
   /** A server whose launch has begun; it counts as coming capacity from now on. */
   addLaunching(id: string, now: number): void {
     this.servers.set(id, this.newServer(id, now));
+    this.lastScan = undefined;
   }
 
   /** The platform has placed a launching server: from now on it has an address to probe. */
@@ -74,6 +88,7 @@ export class FleetRegistry {
 
   remove(id: string): void {
     this.servers.delete(id);
+    this.lastScan = undefined;
   }
 
   get(id: string): GameServer | undefined {
@@ -91,6 +106,7 @@ export class FleetRegistry {
   setStopping(id: string, stopping: boolean): void {
     const server = this.servers.get(id);
     if (server) server.stopping = stopping;
+    this.lastScan = undefined;
   }
 
   setDraining(id: string, draining: boolean, now: number): void {
@@ -98,6 +114,7 @@ export class FleetRegistry {
     if (!server) return;
     server.draining = draining;
     server.drainingSince = draining ? (server.drainingSince ?? now) : undefined;
+    this.lastScan = undefined;
   }
 
   /** Servers with an address that are not being stopped. */
@@ -111,50 +128,39 @@ export class FleetRegistry {
     if (!server) return undefined;
     const from = stateOf(server);
     server.lastProbeAt = now;
-    if (!result.ok) {
+    if (result.ok) {
+      this.recordReport(server, result.report, now);
+    } else if (server.everHealthy) {
       // A launching server that does not answer yet is not failing: its launch timeout covers it.
-      if (server.everHealthy) server.consecutiveFailures += 1;
-      return changeOf(server, from);
+      server.consecutiveFailures += 1;
     }
-    this.expireReservations(server, now);
-    const taken = server.reportedCapacity - result.report.availableCapacity;
-    // Capacity that fell means players arrived: those are the places handed out longest ago.
-    if (server.everHealthy && taken > 0) server.reservations.splice(0, taken);
-    server.reportedCapacity = result.report.availableCapacity;
-    server.readyToClose = result.report.readyToClose;
-    server.everHealthy = true;
-    server.consecutiveFailures = 0;
-    server.lastHealthyAt = now;
-    return changeOf(server, from);
+    const change = changeOf(server, from);
+    // A server that changed state, or room in a fleet that had none, changes what allocation picks.
+    if (change || (result.ok && !this.lastScan?.target)) this.lastScan = undefined;
+    return change;
   }
 
   /**
    * Hands out one place on a ready server and reserves it. Fills the fullest server that still has
-   * room, so that emptier servers can drain and the fleet stays small. Also counts, in the same
-   * scan, the places left and the servers launching, so the caller can tell the fleet is running low.
+   * room, so that emptier servers can drain and the fleet stays small. Also answers the places left
+   * and the servers launching, so the caller can tell the fleet is running low.
+   *
+   * Choosing takes a scan of the whole fleet, too slow to repeat per request with thousands of
+   * servers, so a scan's choice serves the allocations after it: until its server has no room
+   * left, or for RESCAN_MS. Each place is still checked against the server's own free places, so
+   * a server never gets more players than it has room for; only "fullest" may be RESCAN_MS old.
    */
   allocate(now: number): AllocationResult {
-    let best: GameServer | undefined;
-    let bestFree = Infinity;
-    let freeLeft = 0;
-    let launching = 0;
-    for (const server of this.servers.values()) {
-      const state = stateOf(server);
-      if (state === 'launching') launching += 1;
-      if (state !== 'ready' || server.address === undefined) continue;
-      const free = this.freeOf(server, now);
-      freeLeft += free;
-      if (free > 0 && free < bestFree) {
-        best = server;
-        bestFree = free;
-      }
-    }
-    if (!best?.address) {
+    let scan = this.lastScan;
+    if (!scan || now - scan.at >= RESCAN_MS || (scan.target && !this.hasRoom(scan.target, now))) scan = this.lastScan = this.scan(now);
+    const { target } = scan;
+    if (!target?.address) {
       this.turnedAway += 1;
-      return { freeLeft, launching };
+      return { freeLeft: scan.freeLeft, launching: scan.launching };
     }
-    best.reservations.push(now);
-    return { allocation: { serverId: best.id, address: best.address }, freeLeft: freeLeft - 1, launching };
+    target.reservations.push(now);
+    scan.freeLeft -= 1;
+    return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };
   }
 
   /** Players turned away since the last call: the policy's unmet demand. */
@@ -192,6 +198,41 @@ export class FleetRegistry {
       launchedAt: server.launchedAt,
       drainingSince: server.drainingSince,
     }));
+  }
+
+  private recordReport(server: GameServer, report: HealthReport, now: number): void {
+    this.expireReservations(server, now);
+    const taken = server.reportedCapacity - report.availableCapacity;
+    // Capacity that fell means players arrived: those are the places handed out longest ago.
+    if (server.everHealthy && taken > 0) server.reservations.splice(0, taken);
+    server.reportedCapacity = report.availableCapacity;
+    server.readyToClose = report.readyToClose;
+    server.everHealthy = true;
+    server.consecutiveFailures = 0;
+    server.lastHealthyAt = now;
+  }
+
+  private hasRoom(server: GameServer, now: number): boolean {
+    return this.servers.get(server.id) === server && stateOf(server) === 'ready' && server.address !== undefined && this.freeOf(server, now) > 0;
+  }
+
+  private scan(now: number): AllocationScan {
+    let target: GameServer | undefined;
+    let targetFree = Infinity;
+    let freeLeft = 0;
+    let launching = 0;
+    for (const server of this.servers.values()) {
+      const state = stateOf(server);
+      if (state === 'launching') launching += 1;
+      if (state !== 'ready' || server.address === undefined) continue;
+      const free = this.freeOf(server, now);
+      freeLeft += free;
+      if (free > 0 && free < targetFree) {
+        target = server;
+        targetFree = free;
+      }
+    }
+    return { at: now, target, freeLeft, launching };
   }
 
   private expireReservations(server: GameServer, now: number): void {

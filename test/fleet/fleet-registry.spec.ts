@@ -1,0 +1,70 @@
+import { Settings } from '../../src/config/settings';
+import { FleetRegistry } from '../../src/fleet/fleet.registry';
+
+const T0 = 1_000_000;
+
+/** A registry of ready servers "a", "b", ... with the free places given, as probed at T0. */
+function fleetWith(free: Record<string, number>): FleetRegistry {
+  const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+  registry.rebuild(
+    Object.keys(free).map((id) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, draining: false, platformIds: {} })),
+    T0,
+  );
+  for (const [id, capacity] of Object.entries(free)) probe(registry, id, capacity, T0);
+  return registry;
+}
+
+function probe(registry: FleetRegistry, id: string, availableCapacity: number, now: number): void {
+  registry.recordProbe(id, { ok: true, report: { availableCapacity, readyToClose: false } }, now);
+}
+
+/** The servers `count` allocations at `now` go to, in order ('-' for none). */
+function allocations(registry: FleetRegistry, count: number, now = T0): string[] {
+  return Array.from({ length: count }, () => registry.allocate(now).allocation?.serverId ?? '-');
+}
+
+describe('FleetRegistry.allocate', () => {
+  it.each<{ case: string; free: Record<string, number>; count: number; expected: string[] }>([
+    { case: 'fills the fullest server that has room first', free: { a: 5, b: 2, c: 9 }, count: 4, expected: ['b', 'b', 'a', 'a'] },
+    { case: 'skips full servers', free: { a: 0, b: 1 }, count: 2, expected: ['b', '-'] },
+    { case: 'hands out no more places than the fleet reported', free: { a: 1, b: 1 }, count: 3, expected: ['a', 'b', '-'] },
+    { case: 'an empty fleet turns every player away', free: {}, count: 2, expected: ['-', '-'] },
+  ])('$case', ({ free, count, expected }) => {
+    expect(allocations(fleetWith(free), count)).toEqual(expected);
+  });
+
+  it('answers the free places left and counts the players turned away', () => {
+    const registry = fleetWith({ a: 2, b: 1 });
+    expect(registry.allocate(T0)).toMatchObject({ freeLeft: 2, launching: 0 });
+    allocations(registry, 2);
+    expect(registry.allocate(T0)).toEqual({ freeLeft: 0, launching: 0 });
+    expect(registry.takeUnmetDemand()).toBe(1);
+  });
+
+  it('gives a full fleet the room a probe reports at once, not after the next scan', () => {
+    const registry = fleetWith({ a: 1 });
+    expect(allocations(registry, 2)).toEqual(['a', '-']);
+    probe(registry, 'a', 3, T0 + 1);
+    expect(allocations(registry, 1, T0 + 1)).toEqual(['a']);
+  });
+
+  it('stops handing out a server the moment it drains, fails or is removed', () => {
+    const registry = fleetWith({ a: 5, b: 9 });
+    expect(allocations(registry, 1)).toEqual(['a']);
+    registry.setDraining('a', true, T0);
+    expect(allocations(registry, 1)).toEqual(['b']);
+    registry.recordProbe('b', { ok: false, error: 'timeout' }, T0 + 1);
+    expect(allocations(registry, 1, T0 + 1)).toEqual(['-']);
+    registry.setDraining('a', false, T0 + 2);
+    registry.remove('a');
+    expect(allocations(registry, 1, T0 + 2)).toEqual(['-']);
+  });
+
+  it('moves to a server that became fuller within 100 ms', () => {
+    const registry = fleetWith({ a: 5, b: 9 });
+    expect(allocations(registry, 1)).toEqual(['a']);
+    // Players joined b on their own: b is now the fullest server with room.
+    probe(registry, 'b', 2, T0 + 10);
+    expect(allocations(registry, 1, T0 + 100)).toEqual(['b']);
+  });
+});
