@@ -1,50 +1,41 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
-import helmet from 'helmet';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
+import { ClientApi } from './allocation/client-api';
 import { AppModule } from './app.module';
-import { Settings } from './config/settings';
 import { SettingsSource } from './config/settings.module';
+import { BODY_LIMIT_BYTES } from './http-limits';
 import { serveOpenApi } from './openapi';
+import { SECURITY_HEADERS } from './security-headers';
 
-/** No endpoint takes a body; anything larger than this is refused before it is read. */
-const BODY_LIMIT_BYTES = 16 * 1024;
+type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
-/** Paths that steer the fleet: a browser page of another origin must never reach them. */
-const OPERATOR_PATH = /^\/fleet(\/|\?|$)/;
-
-/** Builds the manager's HTTP application the same way for production and for tests. */
+/**
+ * Builds the manager's HTTP application the same way for production and for tests: one HTTP
+ * server on one port, whose requests go to the game clients' API (a plain Fastify instance, see
+ * ClientApi) or to the Nest application, by URL.
+ */
 export async function createHttpApp(source: SettingsSource = {}): Promise<NestFastifyApplication> {
   const root = await AppModule.forRoot(source);
-  const adapter = new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: BODY_LIMIT_BYTES });
+  // Until the client API exists every request goes to Nest; the server does not listen before then.
+  let clientApi: ClientApi | undefined;
+  const adapter = new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: BODY_LIMIT_BYTES,
+    serverFactory: (nest: RequestHandler) =>
+      createServer((request, response) => (clientApi?.serves(request.url) ? clientApi.handle(request, response) : nest(request, response))),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
-  const settings = app.get(Settings);
-  const origins = settings.CORS_ORIGINS === '*' ? '*' : settings.CORS_ORIGINS.split(',').map((origin) => origin.trim());
-  app.enableCors({
-    delegator: (request: FastifyRequest, callback) => callback(null, { origin: OPERATOR_PATH.test(request.url) ? false : origins }),
-  });
-  // helmet built once: @fastify/helmet rebuilds it on every request, which cost 8 % of the CPU of an allocation.
-  const securityHeaders = helmet({
-    // Swagger UI at /docs needs its own scripts and inline styles; nothing here may be framed.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        // The manager is often reached over plain HTTP inside a VPC: do not send browsers to https.
-        upgradeInsecureRequests: null,
-      },
-    },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  clientApi = app.get(ClientApi);
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.headers(SECURITY_HEADERS);
+      done();
+    });
   serveOpenApi(app);
   app.enableShutdownHooks();
   return app;

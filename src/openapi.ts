@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { CLIENT_API_MODELS, CLIENT_API_PATHS } from './allocation/client-api.openapi';
 
 export const OPENAPI_PATH = 'docs';
 
@@ -13,7 +14,8 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: CLIENT_API_MODELS });
+  return { ...document, paths: { ...CLIENT_API_PATHS, ...document.paths } };
 }
 
 /** Serves the document at /docs (UI) and /docs/json. */

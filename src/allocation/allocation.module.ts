@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { FleetModule } from '../fleet/fleet.module';
 import { ScalingModule } from '../scaling/scaling.module';
-import { AllocationController } from './allocation.controller';
 import { AllocationService } from './allocation.service';
+import { ClientApi } from './client-api';
 
 @Module({
   imports: [FleetModule, ScalingModule],
-  controllers: [AllocationController],
-  providers: [AllocationService],
+  providers: [AllocationService, ClientApi],
+  exports: [ClientApi],
 })
 export class AllocationModule {}

@@ -5,8 +5,9 @@ import { Settings } from '../config/settings';
 
 /**
  * Structured JSON logs (pino). Requests log at debug when they succeed and louder when they
- * fail; the game client endpoints are not request-logged at all. Only method, URL and status of
- * a request are logged: headers (Authorization among them) never are.
+ * fail. Only method, URL and status of a request are logged: headers (Authorization among them)
+ * never are. The game client endpoints never reach Nest (see ClientApi): they are the hot path,
+ * and their outcomes are counted in /metrics instead.
  */
 @Module({
   imports: [
@@ -14,12 +15,6 @@ import { Settings } from '../config/settings';
       inject: [Settings],
       useFactory: (settings: Settings) => ({
         forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-        // The game client endpoints are the hot path: a logger per request there cost 6-10 % of
-        // an allocation's CPU. Their outcomes are counted in /metrics instead.
-        exclude: ['available-gameserver', 'available-gameserver/', 'available-gameserver-list', 'available-gameserver-list/'].map((path) => ({
-          path,
-          method: RequestMethod.GET,
-        })),
         pinoHttp: {
           level: settings.LOG_LEVEL,
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => {

@@ -109,6 +109,8 @@ describe('abuse', () => {
     it.each([
       { what: 'an unknown route', method: 'GET', path: '/no-such-route', status: 404 },
       { what: 'an unknown method', method: 'PUT', path: '/available-gameserver/', status: 404 },
+      { what: 'a method the client list does not take', method: 'POST', path: '/available-gameserver-list', status: 404 },
+      { what: 'a path that only begins like a client endpoint', method: 'GET', path: '/available-gameserver-lists', status: 404 },
       { what: 'a method a route does not take', method: 'DELETE', path: '/health', status: 404 },
       { what: 'a 20,000-character URL', method: 'GET', path: `/available-gameserver/?${'x'.repeat(20_000)}=1`, status: 431 },
       { what: 'a bad query string (ignored; no room here, so 503)', method: 'GET', path: '/available-gameserver/?a=%zz&b[]=1&b[]=2&c=%00', status: 503 },
@@ -120,8 +122,8 @@ describe('abuse', () => {
       noInternals(await response.text());
     });
 
-    it('a request body over the limit is refused with 413, not read into memory', async () => {
-      const response = await fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', body: 'z'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+    it.each(['/fleet/reconcile', '/available-gameserver/'])('a request body over the limit is refused with 413, not read into memory: POST %s', async (path) => {
+      const response = await fetch(`${manager.url}${path}`, { method: 'POST', body: 'z'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(413);
       noInternals(await response.text());
     });

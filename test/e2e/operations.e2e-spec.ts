@@ -176,6 +176,14 @@ describe('operations', () => {
         headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
       });
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      const clientPreflight = await fetch(`${manager.url}/available-gameserver/`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://play.example.com', 'access-control-request-method': 'GET' },
+      });
+      expect(clientPreflight.status).toBe(204);
+      expect(clientPreflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(clientPreflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+      expect(clientPreflight.headers.get('x-frame-options')).toBe('DENY');
     });
 
     it('allows only the configured origins when CORS_ORIGINS is set', async () => {
@@ -211,6 +219,16 @@ describe('operations', () => {
         ].sort(),
       );
       expect(document.body.paths['/available-gameserver'].get.responses['200'].content['application/json'].schema).toBeDefined();
+      // The client API is documented by hand: its schemas must name exactly the fields of its real answers.
+      const documented = (path: string, status: string) => {
+        const ref: string = document.body.paths[path].get.responses[status].content['application/json'].schema.$ref;
+        return Object.keys(document.body.components.schemas[ref.split('/').pop() as string].properties).sort();
+      };
+      const noRoom = await getJson(`${manager.url}/available-gameserver/`);
+      expect(noRoom.status).toBe(503);
+      expect(documented('/available-gameserver', '503')).toEqual(Object.keys(noRoom.body).sort());
+      expect(documented('/available-gameserver', '200')).toEqual(['available']);
+      expect(documented('/available-gameserver-list', '200')).toEqual(Object.keys((await getJson(`${manager.url}/available-gameserver-list/`)).body));
       const ui = await fetch(`${manager.url}/docs`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('swagger');
