@@ -12,11 +12,12 @@ import { exitWithParent, reportFailure } from './children';
  * - rebuild: `tasks` RUNNING tasks exist; how long until the manager answers ready (the fleet
  *   rebuilt from ECS), and which calls that took.
  * - steady-and-launch: three healthy servers; the calls of reconcile passes that change nothing,
- *   then of launches made through the platform port, one after the other.
+ *   then of launches made through the platform port: the manager's first, then more one after
+ *   the other, then a wave of launches at once, as the policy launches for a large shortfall.
  */
 export type AwsJob =
   | { readonly kind: 'rebuild'; readonly tasks: number; readonly latencyMs: number }
-  | { readonly kind: 'steady-and-launch'; readonly latencyMs: number; readonly passes: number; readonly launches: number };
+  | { readonly kind: 'steady-and-launch'; readonly latencyMs: number; readonly passes: number; readonly oneAtATime: number; readonly atOnce: number };
 
 export type CallCounts = Record<string, number>;
 
@@ -30,8 +31,14 @@ export interface RebuildResult {
 export interface SteadyAndLaunchResult {
   readonly steadyCalls: CallCounts;
   readonly passes: number;
-  readonly launchCalls: CallCounts;
-  readonly launches: number;
+  /** The manager's first launch: it has no launch time to learn from yet. */
+  readonly firstLaunchCalls: CallCounts;
+  /** The launches one at a time after the first, together. */
+  readonly oneAtATimeCalls: CallCounts;
+  readonly oneAtATime: number;
+  /** The wave of launches at once, together. */
+  readonly atOnceCalls: CallCounts;
+  readonly atOnce: number;
 }
 
 /**
@@ -97,7 +104,7 @@ async function rebuild(tasks: number, latencyMs: number): Promise<RebuildResult>
   }
 }
 
-async function steadyAndLaunch(job: { latencyMs: number; passes: number; launches: number }): Promise<SteadyAndLaunchResult> {
+async function steadyAndLaunch(job: Extract<AwsJob, { kind: 'steady-and-launch' }>): Promise<SteadyAndLaunchResult> {
   const { createHttpApp, FakeAws } = await loadManager();
   const { ReconcileLoop } = await import('../src/scaling/reconcile-loop.service.js');
   const { GAME_SERVER_PLATFORM } = await import('../src/platform/game-server-platform.js');
@@ -110,7 +117,8 @@ async function steadyAndLaunch(job: { latencyMs: number; passes: number; launche
   try {
     await fake.seedTasks(3, { runGameServers: true });
     // Three servers of 10 places, kept: no margin asks for a launch or a drain. Passes run when asked.
-    const env = { ...ECS_ENV, MIN_SERVERS: '3', MAX_SERVERS: String(3 + job.launches), DOWNSCALE_MARGIN: '40', SLEEP_TIME: '3600' };
+    const launches = 1 + job.oneAtATime + job.atOnce;
+    const env = { ...ECS_ENV, MIN_SERVERS: '3', MAX_SERVERS: String(3 + launches), DOWNSCALE_MARGIN: '40', SLEEP_TIME: '3600' };
     const app = await createHttpApp({ env });
     try {
       await app.listen(0, '127.0.0.1');
@@ -126,10 +134,19 @@ async function steadyAndLaunch(job: { latencyMs: number; passes: number; launche
       const steadyCalls = countByOperation(fake, beforeSteady);
 
       const platform = app.get<{ launch(request: { id: string; capacity: number }): Promise<unknown> }>(GAME_SERVER_PLATFORM);
-      const beforeLaunches = fake.calls().length;
-      for (let i = 0; i < job.launches; i++) await platform.launch({ id: `gs-bench${String(i).padStart(7, '0')}`, capacity: 10 });
-      const launchCalls = countByOperation(fake, beforeLaunches);
-      return { steadyCalls, passes: job.passes, launchCalls, launches: job.launches };
+      let launched = 0;
+      const launch = () => platform.launch({ id: `gs-bench${String(launched++).padStart(7, '0')}`, capacity: 10 });
+      const callsOf = async (work: () => Promise<unknown>) => {
+        const before = fake.calls().length;
+        await work();
+        return countByOperation(fake, before);
+      };
+      const firstLaunchCalls = await callsOf(launch);
+      const oneAtATimeCalls = await callsOf(async () => {
+        for (let i = 0; i < job.oneAtATime; i++) await launch();
+      });
+      const atOnceCalls = await callsOf(() => Promise.all(Array.from({ length: job.atOnce }, launch)));
+      return { steadyCalls, passes: job.passes, firstLaunchCalls, oneAtATimeCalls, oneAtATime: job.oneAtATime, atOnceCalls, atOnce: job.atOnce };
     } finally {
       await app.close();
     }

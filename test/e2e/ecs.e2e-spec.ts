@@ -218,6 +218,24 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(fake.calls().slice(before).map((c) => c.operation)).toEqual([]);
   });
 
+  it('a scale-up of 6 servers at once polls ECS as one launch would: one ListContainerInstances and one DescribeTasks per poll for all', async () => {
+    install();
+    const manager = await start({ MIN_SERVERS: '6', UPSCALE_MARGIN: '0' });
+    await waitFor('six ready servers', async () => (await acceptingServers(manager)).length === 6, 30_000);
+
+    expect(fake.calls('RunInstances')).toHaveLength(6);
+    const lists = fake.calls('ListContainerInstances').map((call) => (call.input as { filter: string }).filter);
+    // A poll asks about all the instances still booting, in one filter.
+    const asked = lists.map((filter) => filter.match(/i-[0-9a-f]+/g)?.length ?? 0);
+    expect(Math.max(...asked)).toBeGreaterThanOrEqual(5);
+    const tasksAsked = fake.calls('DescribeTasks').map((call) => (call.input as { tasks: string[] }).tasks.length);
+    expect(Math.max(...tasksAsked)).toBeGreaterThanOrEqual(5);
+    // Unshared, each of the six launches would make its own polls: more than one ListContainerInstances each.
+    expect(lists.length).toBeLessThan(6);
+    const launchCalls = fake.calls().length - fake.calls('DescribeClusters').length - fake.calls('ListTasks').length - fake.calls('DescribeInstances').length;
+    expect(launchCalls / 6).toBeLessThanOrEqual(5);
+  });
+
   it('Fargate: RunTask with awsvpc networking, the address from the ENI, and stop', async () => {
     install();
     const manager = await start({

@@ -5,7 +5,6 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { CLUSTER_TAG, SERVER_ID_TAG } from './ecs-tags';
 
@@ -21,7 +20,6 @@ const DESCRIBE_INSTANCES_BATCH = 1000;
 export class Ec2Instances {
   constructor(
     private readonly ec2: EC2Client,
-    private readonly ecs: ECSClient,
     private readonly cluster: string,
     private readonly launchTemplate: string,
   ) {}
@@ -46,14 +44,6 @@ export class Ec2Instances {
     const instanceId = answer.Instances?.[0]?.InstanceId;
     if (!instanceId) throw new Error('RunInstances returned no instance');
     return instanceId;
-  }
-
-  /** The container instance of an EC2 instance, once its ECS agent has joined the cluster. */
-  async containerInstanceOf(instanceId: string): Promise<string | undefined> {
-    const answer = await this.ecs.send(
-      new ListContainerInstancesCommand({ cluster: this.cluster, filter: `ec2InstanceId == ${instanceId}` }),
-    );
-    return answer.containerInstanceArns?.[0];
   }
 
   async addresses(instanceIds: readonly string[]): Promise<Map<string, InstanceAddresses>> {

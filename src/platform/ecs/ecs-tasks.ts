@@ -2,6 +2,7 @@ import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListContainerInstancesCommand,
   ListTasksCommand,
   Task,
 } from '@aws-sdk/client-ecs';
@@ -11,7 +12,7 @@ import { DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
 /** DescribeTasks and DescribeContainerInstances take at most 100 ARNs per call. */
 const DESCRIBE_BATCH = 100;
 
-/** Reading the fleet's tasks from ECS, in as few calls as its limits allow. */
+/** Reading the fleet's tasks and container instances from ECS, in as few calls as its limits allow. */
 export class EcsTasks {
   constructor(
     private readonly ecs: ECSClient,
@@ -56,6 +57,27 @@ export class EcsTasks {
     const found = new Map<string, string>();
     for (const instance of batches.flat()) {
       if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
+    }
+    return found;
+  }
+
+  /**
+   * The container instance of each EC2 instance whose ECS agent has joined the cluster. One
+   * instance needs one call; several need a listing and a describe to tell whose is whose.
+   */
+  async containerInstancesOf(instanceIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const batch of chunks(instanceIds, DESCRIBE_BATCH)) {
+      const filter = batch.length === 1 ? `ec2InstanceId == ${batch[0]}` : `ec2InstanceId in [${batch.join(', ')}]`;
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.ecs.send(new ListContainerInstancesCommand({ cluster: this.cluster, filter, nextToken }));
+        arns.push(...(page.containerInstanceArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      if (batch.length === 1 && arns.length > 0) found.set(batch[0], arns[0]);
+      else if (arns.length > 0) for (const [arn, instanceId] of await this.instancesOf(arns)) found.set(instanceId, arn);
     }
     return found;
   }

@@ -16,6 +16,7 @@ import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '..
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
 import { EcsTasks, eniOf, gamePortOf, isDraining, serverIdOf } from './ecs-tasks';
+import { PollOutcome, SharedPoll } from './shared-poll';
 import { DRAINING_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
 
 const DESCRIBE_ENIS_BATCH = 200;
@@ -36,6 +37,10 @@ export class EcsPlatform implements GameServerPlatform {
   private readonly taskDefinition: string;
   private readonly pollMs: number;
   private readonly launchTimeoutMs: number;
+  /** EC2 instances of launches in flight, until their ECS agent joins the cluster: instance id -> container instance ARN. */
+  private readonly joins: SharedPoll<string>;
+  /** Tasks of launches in flight, until they run: task ARN -> task. */
+  private readonly starts: SharedPoll<Task>;
 
   constructor(
     private readonly ecs: ECSClient,
@@ -45,9 +50,11 @@ export class EcsPlatform implements GameServerPlatform {
     this.cluster = settings.ECS_CLUSTER;
     this.taskDefinition = settings.SERVER_TASK_DEFINITION ?? '';
     this.tasks = new EcsTasks(ecs, this.cluster, taskFamily(this.taskDefinition));
-    this.instances = new Ec2Instances(ec2, ecs, this.cluster, settings.ECS_INSTANCE_LAUNCH_TEMPLATE ?? '');
+    this.instances = new Ec2Instances(ec2, this.cluster, settings.ECS_INSTANCE_LAUNCH_TEMPLATE ?? '');
     this.pollMs = settings.ECS_POLL_INTERVAL * 1000;
     this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
+    this.joins = new SharedPoll(this.pollMs, (instanceIds) => this.lookUpJoins(instanceIds), this.logger);
+    this.starts = new SharedPoll(this.pollMs, (taskArns) => this.lookUpStarts(taskArns), this.logger);
   }
 
   /** Running, with the port its game server listens on known. */
@@ -103,9 +110,7 @@ export class EcsPlatform implements GameServerPlatform {
   private async launchOnEc2(request: LaunchRequest, deadline: number): Promise<PlatformServer> {
     const instanceId = await this.instances.run(request.id);
     try {
-      const containerInstance = await this.pollUntil(`instance ${instanceId} to join cluster ${this.cluster}`, deadline, () =>
-        this.instances.containerInstanceOf(instanceId),
-      );
+      const containerInstance = await this.joins.wait(instanceId, `instance ${instanceId} to join cluster ${this.cluster}`, deadline);
       const taskArn = await this.startTask(request.id, deadline, (tags) =>
         this.ecs.send(
           new StartTaskCommand({ cluster: this.cluster, taskDefinition: this.taskDefinition, containerInstances: [containerInstance], tags, startedBy: STARTED_BY }),
@@ -173,27 +178,25 @@ export class EcsPlatform implements GameServerPlatform {
     }
   }
 
-  private async waitRunning(taskArn: string, deadline: number): Promise<Task> {
-    return this.pollUntil(`task ${taskArn} to run`, deadline, async () => {
-      const [task] = await this.tasks.describe([taskArn]);
-      if (!task || task.lastStatus === 'STOPPED') throw new StoppedTaskError(`task ${taskArn} stopped: ${task?.stoppedReason ?? 'missing'}`);
-      return this.isUp(task) ? task : undefined;
-    });
+  private waitRunning(taskArn: string, deadline: number): Promise<Task> {
+    return this.starts.wait(taskArn, `task ${taskArn} to run`, deadline);
   }
 
-  /** Asks until there is an answer; a failing call is tried again at the next poll, a stopped task is final. */
-  private async pollUntil<T>(what: string, deadline: number, ask: () => Promise<T | undefined>): Promise<T> {
-    for (;;) {
-      try {
-        const answer = await ask();
-        if (answer !== undefined) return answer;
-      } catch (error) {
-        if (error instanceof StoppedTaskError) throw error;
-        this.logger.warn({ err: error }, `waiting for ${what}: ${(error as Error).name}; trying again`);
-      }
-      if (Date.now() + this.pollMs > deadline) throw new Error(`gave up waiting for ${what}`);
-      await sleep(this.pollMs);
+  private async lookUpJoins(instanceIds: string[]): Promise<Map<string, PollOutcome<string>>> {
+    const joined = await this.tasks.containerInstancesOf(instanceIds);
+    return new Map([...joined].map(([instanceId, arn]) => [instanceId, { value: arn }]));
+  }
+
+  /** Each starting task's fate so far: up, stopped for good (or gone), or not decided yet (left out). */
+  private async lookUpStarts(taskArns: string[]): Promise<Map<string, PollOutcome<Task>>> {
+    const found = new Map((await this.tasks.describe(taskArns)).map((task) => [task.taskArn as string, task]));
+    const outcomes = new Map<string, PollOutcome<Task>>();
+    for (const arn of taskArns) {
+      const task = found.get(arn);
+      if (!task || task.lastStatus === 'STOPPED') outcomes.set(arn, { error: new Error(`task ${arn} stopped: ${task?.stoppedReason ?? 'missing'}`) });
+      else if (this.isUp(task)) outcomes.set(arn, { value: task });
     }
+    return outcomes;
   }
 
   private async stopTask(taskArn: string, reason: string): Promise<void> {
@@ -255,8 +258,4 @@ export class EcsPlatform implements GameServerPlatform {
       platformIds,
     };
   }
-}
-
-class StoppedTaskError extends Error {
-  override readonly name = 'StoppedTaskError';
 }

@@ -118,11 +118,11 @@ export class FakeEcs implements InstanceEvents {
   listContainerInstances(input: ListContainerInstancesCommandInput): Answer<ListContainerInstancesCommandOutput> {
     this.checkCluster(input.cluster);
     const max = maxResults(input.maxResults);
-    const ec2InstanceId = input.filter === undefined ? undefined : parseInstanceFilter(input.filter);
+    const ec2InstanceIds = input.filter === undefined ? undefined : parseInstanceFilter(input.filter);
     // Without a status ECS lists every container instance that is not deregistered.
     const statuses: string[] = input.status ? [input.status] : ['ACTIVE', 'DRAINING'];
     const selected = [...this.containerInstances.values()].filter(
-      (ci) => statuses.includes(ci.status) && (ec2InstanceId === undefined || ci.ec2InstanceId === ec2InstanceId),
+      (ci) => statuses.includes(ci.status) && (ec2InstanceIds === undefined || ec2InstanceIds.has(ci.ec2InstanceId)),
     );
     const page = pageOf(selected, max, input.nextToken, invalidToken);
     return { containerInstanceArns: page.items.map((ci) => ci.arn), nextToken: page.nextToken };
@@ -398,10 +398,19 @@ function maxResults(value: number | undefined): number {
 const invalidToken = () => invalidParameter('Invalid nextToken.');
 
 /** ECS's cluster query language; the fake understands the one expression the manager uses. */
-function parseInstanceFilter(filter: string): string {
-  const match = /^\s*ec2InstanceId\s*==\s*(i-[0-9a-f]+)\s*$/.exec(filter);
-  if (!match) throw invalidParameter(`FakeAws understands only the filter "ec2InstanceId == i-...", not: ${filter}`);
-  return match[1];
+/**
+ * The cluster query language statements the fake understands: `ec2InstanceId == i-...` and
+ * `ec2InstanceId in [i-..., i-...]`. Anything else is refused rather than silently ignored.
+ */
+function parseInstanceFilter(filter: string): Set<string> {
+  const one = /^\s*ec2InstanceId\s*==\s*(i-[0-9a-f]+)\s*$/.exec(filter);
+  if (one) return new Set([one[1]]);
+  const many = /^\s*ec2InstanceId\s+in\s*\[([^\]]*)\]\s*$/.exec(filter);
+  const ids = many?.[1].split(',').map((id) => id.trim());
+  if (!ids?.length || !ids.every((id) => /^i-[0-9a-f]+$/.test(id))) {
+    throw invalidParameter(`FakeAws understands only the filters "ec2InstanceId == i-..." and "ec2InstanceId in [i-..., ...]", not: ${filter}`);
+  }
+  return new Set(ids);
 }
 
 function tagMap(tags: readonly Tag[] | undefined): Map<string, string> {
