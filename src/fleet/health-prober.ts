@@ -42,11 +42,15 @@ export class HealthProber implements OnApplicationShutdown {
         resolve(result);
       };
       const fail = (error: unknown) => finish({ ok: false, error: describe(error) }, true);
-      const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${this.timeoutMs} ms` }, true), this.timeoutMs);
+      // The verdict waits one turn of the event loop: after a stall of the manager's own (a long
+      // GC, a paused VM or container) timers run before pending I/O, and a server whose answer
+      // arrived during the stall would be blamed for the manager's pause.
+      const timer = setTimeout(() => setImmediate(() => finish({ ok: false, error: `no answer within ${this.timeoutMs} ms` }, true)), this.timeoutMs);
 
+      let retriedStale = false;
       const ask = (url: string, redirectsLeft: number) => {
         try {
-          request = get(url, { agent: this.agent, headers: { accept: 'application/json' } }, (response) => {
+          const current = get(url, { agent: this.agent, headers: { accept: 'application/json' } }, (response) => {
             const status = response.statusCode ?? 0;
             const location = response.headers.location;
             // Neither a redirect's body nor an error's is worth reading (it could be of any size).
@@ -60,7 +64,18 @@ export class HealthProber implements OnApplicationShutdown {
               else finish(parseHealthReport(body), false);
             }, fail);
           });
-          request.on('error', fail);
+          request = current;
+          current.on('error', (error: NodeJS.ErrnoException) => {
+            // A kept-alive connection the server closed while idle (its keep-alive timeout, 5 s in
+            // Node) fails the next request sent on it before the close is seen. That says nothing
+            // about the server: ask once more, on a new connection, as Node's documentation advises.
+            if (current.reusedSocket && error.code === 'ECONNRESET' && !retriedStale) {
+              retriedStale = true;
+              ask(url, redirectsLeft);
+            } else {
+              fail(error);
+            }
+          });
         } catch (error) {
           fail(error);
         }

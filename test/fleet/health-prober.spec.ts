@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -191,6 +193,44 @@ describe('HealthProber.probe: no answer', () => {
     });
     expectFailure(result, /no answer within 300 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("does not blame a server for the manager's own stall: an answer that arrived meanwhile counts", async () => {
+    // The server is another process, so that it answers while this one is frozen.
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('node:http').createServer((q, s) => setTimeout(() => s.end('{"available_capacity": 4, "ready_to_close": false}'), 50))
+        .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+    ]);
+    try {
+      const [port] = (await once(child.stdout, 'data')) as [Buffer];
+      const probing = newProber().probe(`127.0.0.1:${port.toString().trim()}`);
+      // Frozen from 20 ms to 20 + 2 x the timeout: the answer comes at 50 ms, the timeout is due at 300 ms.
+      // (In a check-phase callback, so that the next turn of the event loop sees the time that passed.)
+      await sleep(20);
+      setImmediate(() => {
+        const frozenUntil = Date.now() + 2 * PROBE_TIMEOUT_S * 1000;
+        while (Date.now() < frozenUntil);
+      });
+      expect(await probing).toEqual({ ok: true, report: { availableCapacity: 4, readyToClose: false } });
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('asks again on a new connection when a kept-alive one was closed under its request', async () => {
+    const requestsPerConnection = new Map<Socket, number>();
+    const address = await serve((req, res) => {
+      const n = (requestsPerConnection.get(req.socket) ?? 0) + 1;
+      requestsPerConnection.set(req.socket, n);
+      // The second request on a connection finds it closed, as after the server's keep-alive timeout.
+      if (n === 2) return req.socket.destroy();
+      answerJson({ available_capacity: 2, ready_to_close: false })(req, res);
+    });
+    const prober = newProber();
+    expect((await prober.probe(address)).ok).toBe(true);
+    expect(await prober.probe(address)).toEqual({ ok: true, report: { availableCapacity: 2, readyToClose: false } });
+    expect(requestsPerConnection.size).toBe(2);
   });
 
   it('fails on a closed port', async () => {
