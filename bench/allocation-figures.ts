@@ -3,7 +3,7 @@ import { ChildProcess } from 'node:child_process';
 import { ask, startHelper, stopProcess } from './children';
 import { startHealthFarm } from './farm';
 import { LoadResult, LoadTally, warmUp } from './load';
-import { BENCH_SERVER_CAPACITY, startManager } from './manager';
+import { BENCH_SERVER_CAPACITY, MANAGER_NODE_FLAGS, startManager } from './manager';
 import { failedRow, Row, row } from './results';
 
 const PATH = '/available-gameserver/';
@@ -24,7 +24,7 @@ export interface AllocationOptions {
 }
 
 function checked(result: LoadResult, what: string): LoadResult {
-  if (result.failed > 0) throw new Error(`${what}: ${result.failed} of ${result.requests} answers were not 200`);
+  if (result.failed > 0) throw new Error(`${what}: ${result.failed} of ${result.requests} answers were not 200 (${result.failures})`);
   return result;
 }
 
@@ -81,7 +81,7 @@ async function measure(size: number, bare: { url: string; pid: number; child: Ch
 export async function allocationFigures(sizes: readonly number[], options: AllocationOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const variant = options.main ? ` (${basename(options.main)})` : '';
-  const { child, message } = await startHelper<{ url: string }>(join(__dirname, 'bare-allocation-server.js'), []);
+  const { child, message } = await startHelper<{ url: string }>(join(__dirname, 'bare-allocation-server.js'), [], { execArgv: [...MANAGER_NODE_FLAGS] });
   try {
     const bare = { url: `${message.url}${PATH}`, pid: child.pid as number, child };
     await warmUp(bare.url, options.connections, options.warmupS);

@@ -11,6 +11,8 @@ export interface LoadResult {
   readonly cpuUsPerRequest: number;
   /** Answers that were not 2xx, errors and timeouts: a valid run has none. */
   readonly failed: number;
+  /** What the failures were: status codes, errors, timeouts, with their counts. */
+  readonly failures: string;
 }
 
 /**
@@ -22,6 +24,7 @@ export class LoadTally {
   private requests = 0;
   private seconds = 0;
   private failed = 0;
+  private readonly failures = new Map<string, number>();
   private cpuS = 0;
   private readonly latencyUs: RecordableHistogram = createHistogram();
 
@@ -32,6 +35,10 @@ export class LoadTally {
     this.requests += result.requests.total;
     this.seconds += result.duration;
     this.failed += result.non2xx + result.errors + result.timeouts;
+    const count = (what: string, n: number) => n > 0 && this.failures.set(what, (this.failures.get(what) ?? 0) + n);
+    for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) if (!status.startsWith('2')) count(`HTTP ${status}`, stats.count ?? 0);
+    count('errors', result.errors);
+    count('timeouts', result.timeouts);
     this.cpuS += (await cpuSeconds(pid)) - cpuBefore;
   }
 
@@ -43,6 +50,7 @@ export class LoadTally {
       requests: this.requests,
       cpuUsPerRequest: (this.cpuS / this.requests) * 1e6,
       failed: this.failed,
+      failures: [...this.failures].map(([what, n]) => `${what} x${n}`).join(', '),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,16 @@ import { startProcess, stopProcess } from './children';
 import { rssBytes } from './proc';
 import type { FarmServer } from './farm';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'main.js');
+
+/**
+ * The Node flags `npm start` (and the Docker image) runs the manager with, read from package.json,
+ * so that the bench measures the manager as it is shipped. Its baselines run with them too.
+ */
+export const MANAGER_NODE_FLAGS: readonly string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 /** One fake server's places: far more than a run hands out, so allocation never runs out. */
 export const BENCH_SERVER_CAPACITY = 100_000;
 
@@ -96,7 +106,7 @@ export async function startManager(servers: readonly FarmServer[], options: { ma
     SLEEP_TIME: '1',
   };
   // The state directory is the working directory too, so that no .env of the repository applies.
-  const child = startProcess(process.execPath, [...(options.execArgv ?? []), options.main ?? MAIN], { cwd: stateDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = startProcess(process.execPath, [...MANAGER_NODE_FLAGS, ...(options.execArgv ?? []), options.main ?? MAIN], { cwd: stateDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
   child.stdout?.on('data', keep);

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runHelper } from './children';
 import { startHealthFarm } from './farm';
+import { MANAGER_NODE_FLAGS } from './manager';
 import type { PassJob, PassResult } from './pass-worker';
 import { failedRow, Goal, Row, row } from './results';
 
@@ -51,8 +52,9 @@ export async function passFigures(sizes: readonly number[], options: PassOptions
       });
       try {
         const profile = options.cpuProfileDir && join(options.cpuProfileDir, `pass-${size}.cpuprofile`);
-        const manager = await runHelper<PassResult>(WORKER, job('manager', profile));
-        const bare = await runHelper<PassResult>(WORKER, job('bare'));
+        const execArgv = [...MANAGER_NODE_FLAGS];
+        const manager = await runHelper<PassResult>(WORKER, job('manager', profile), { execArgv });
+        const bare = await runHelper<PassResult>(WORKER, job('bare'), { execArgv });
         rows.push(
           row(`reconcile pass, ${size} servers`, 's', median(manager.passSeconds), median(bare.passSeconds), PASS_GOALS[size]),
           row(`reconcile RSS, ${size} servers`, 'MB', manager.rssBytes / 1e6, bare.rssBytes / 1e6, RSS_GOALS[size]),

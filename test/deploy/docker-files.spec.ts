@@ -194,9 +194,11 @@ describe('Dockerfile', () => {
     expect(all(final, 'RUN').some((i) => i.args.includes(`chown node:node ${stateDir}`))).toBe(true);
   });
 
-  it('exposes 3000 and runs dist/main.js with node', () => {
+  it('exposes 3000 and runs dist/main.js with node, with the flags of npm start', () => {
     expect(all(final, 'EXPOSE').map((i) => i.args)).toContain('3000');
-    expect(execForm(last(final, 'CMD')!.args)).toEqual(['node', 'dist/main.js']);
+    const npmStart: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+    expect(execForm(last(final, 'CMD')!.args)).toEqual(npmStart.split(/\s+/));
+    expect(npmStart).toMatch(/^node (--\S+ )*dist\/main\.js$/);
     expect(existsSync(join(ROOT, 'src', 'main.ts'))).toBe(true); // tsc -p tsconfig.build.json turns it into dist/main.js
   });
 
