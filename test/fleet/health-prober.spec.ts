@@ -196,20 +196,22 @@ describe('HealthProber.probe: no answer', () => {
   });
 
   it("does not blame a server for the manager's own stall: an answer that arrived meanwhile counts", async () => {
-    // The server is another process, so that it answers while this one is frozen.
+    // The server is another process, so that it answers while this one is frozen. It says when a
+    // request reached it, and answers 50 ms later.
     const child = spawn(process.execPath, [
       '-e',
-      `require('node:http').createServer((q, s) => setTimeout(() => s.end('{"available_capacity": 4, "ready_to_close": false}'), 50))
+      `require('node:http').createServer((q, s) => { console.log('request'); setTimeout(() => s.end('{"available_capacity": 4, "ready_to_close": false}'), 50); })
         .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
     ]);
     try {
       const [port] = (await once(child.stdout, 'data')) as [Buffer];
       const probing = newProber().probe(`127.0.0.1:${port.toString().trim()}`);
-      // Frozen from 20 ms to 20 + 2 x the timeout: the answer comes at 50 ms, the timeout is due at 300 ms.
-      // (In a check-phase callback, so that the next turn of the event loop sees the time that passed.)
-      await sleep(20);
+      await once(child.stdout, 'data');
+      // Frozen from the request's arrival for far longer than the timeout (300 ms); the answer comes
+      // meanwhile. In a check-phase callback, so that the next turn of the event loop sees the time
+      // that passed and runs the timeout's timer before reading the socket.
       setImmediate(() => {
-        const frozenUntil = Date.now() + 2 * PROBE_TIMEOUT_S * 1000;
+        const frozenUntil = Date.now() + 2000;
         while (Date.now() < frozenUntil);
       });
       expect(await probing).toEqual({ ok: true, report: { availableCapacity: 4, readyToClose: false } });

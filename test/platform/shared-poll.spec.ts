@@ -66,8 +66,10 @@ describe('SharedPoll', () => {
 
   it('gives up at the deadline', async () => {
     const { poll, calls, deadline } = world({ a: 60_000 });
+    const started = Date.now();
     await expect(poll.wait('a', 'instance a to join', deadline(100))).rejects.toThrow('gave up waiting for instance a to join');
-    expect(calls.length).toBeGreaterThanOrEqual(3);
-    expect(calls.at(-1)?.atMs).toBeLessThanOrEqual(100);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    // Given up about when the next poll would pass the deadline, not a poll interval after it (or much later).
+    expect(Date.now() - started).toBeLessThan(100 + 500);
   });
 });
