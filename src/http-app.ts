@@ -7,7 +7,7 @@ import { AppModule } from './app.module';
 import { SettingsSource } from './config/settings.module';
 import { BODY_LIMIT_BYTES } from './http-limits';
 import { serveOpenApi } from './openapi';
-import { SECURITY_HEADERS } from './security-headers';
+import { securityHeadersHook } from './security-headers';
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -23,19 +23,20 @@ export async function createHttpApp(source: SettingsSource = {}): Promise<NestFa
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: BODY_LIMIT_BYTES,
-    serverFactory: (nest: RequestHandler) =>
-      createServer((request, response) => (clientApi?.serves(request.url) ? clientApi.handle(request, response) : nest(request, response))),
+    serverFactory: (nest: RequestHandler, options: Record<string, unknown>) => {
+      const server = createServer((request, response) => (clientApi?.serves(request.url) ? clientApi.handle(request, response) : nest(request, response)));
+      // What Fastify does to a server it creates itself: its keep-alive (72 s) outlives a load
+      // balancer's idle timeout (60 s on an ALB), so the balancer never reuses a closed connection.
+      server.keepAliveTimeout = options.keepAliveTimeout as number;
+      server.requestTimeout = options.requestTimeout as number;
+      server.setTimeout(options.connectionTimeout as number);
+      return server;
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   clientApi = app.get(ClientApi);
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      reply.headers(SECURITY_HEADERS);
-      done();
-    });
+  app.getHttpAdapter().getInstance().addHook('onRequest', securityHeadersHook);
   serveOpenApi(app);
   app.enableShutdownHooks();
   return app;

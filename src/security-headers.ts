@@ -1,3 +1,4 @@
+import type { onRequestHookHandler } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 
@@ -37,3 +38,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
   if (!finished) throw new Error('helmet did not set its headers synchronously');
   return Object.freeze(headers);
 })();
+
+/** Puts SECURITY_HEADERS on every answer of a Fastify instance, as its first request hook. */
+export const securityHeadersHook: onRequestHookHandler = (_request, reply, done) => {
+  reply.headers(SECURITY_HEADERS);
+  done();
+};

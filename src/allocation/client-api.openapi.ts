@@ -1,6 +1,6 @@
 import { getSchemaPath, OpenAPIObject } from '@nestjs/swagger';
 import { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
-import { RETRY_AFTER_SECONDS } from './client-api';
+import { CLIENT_PATHS, RETRY_AFTER_SECONDS } from './client-api';
 
 /** The schemas the client API's answers follow, for the OpenAPI document's components. */
 export const CLIENT_API_MODELS = [AvailableServerDto, NoRoomDto, ServerListDto];
@@ -12,7 +12,7 @@ const json = (model: new () => unknown) => ({ 'application/json': { schema: { $r
  * @nestjs/swagger could read. The e2e suite checks it against the real answers.
  */
 export const CLIENT_API_PATHS: OpenAPIObject['paths'] = {
-  '/available-gameserver': {
+  [CLIENT_PATHS.available]: {
     get: {
       tags: ['game clients'],
       summary: 'A game server with a free place, reserved for this client (also at /available-gameserver/)',
@@ -27,7 +27,7 @@ export const CLIENT_API_PATHS: OpenAPIObject['paths'] = {
       },
     },
   },
-  '/available-gameserver-list': {
+  [CLIENT_PATHS.list]: {
     get: {
       tags: ['game clients'],
       summary: 'The servers that take players now, not draining ones (also at /available-gameserver-list/)',

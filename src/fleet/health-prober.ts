@@ -66,6 +66,8 @@ export class HealthProber implements OnApplicationShutdown {
           });
           request = current;
           current.on('error', (error: NodeJS.ErrnoException) => {
+            // Destroying the request of a settled probe (a timeout) errors it too: nothing to do.
+            if (settled) return;
             // A kept-alive connection the server closed while idle (its keep-alive timeout, 5 s in
             // Node) fails the next request sent on it before the close is seen. That says nothing
             // about the server: ask once more, on a new connection, as Node's documentation advises.

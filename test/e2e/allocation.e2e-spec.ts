@@ -1,3 +1,4 @@
+import { AllocationService } from '../../src/allocation/allocation.service';
 import { acceptingServers, destroyFleet, getJson, RunningManager, startManager, waitFor } from '../support/manager';
 import { connectPlayer } from '../support/players';
 
@@ -93,6 +94,32 @@ describe('game client endpoints', () => {
         return answer.status === 200 && answer;
       }, 5000);
       expect(again.body.available).toMatch(/^127\.0\.0\.1:\d+$/);
+    });
+  });
+
+  describe('served outside Nest, answering as the rest of the manager does', () => {
+    beforeEach(async () => {
+      manager = await startManager({ MIN_SERVERS: '0', UPSCALE_MARGIN: '0' });
+    });
+
+    it('a wrong method gets the same 404 as an unknown route', async () => {
+      const client = await fetch(`${manager.url}/available-gameserver-list/`, { method: 'POST' });
+      const nest = await fetch(`${manager.url}/no-such-route`, { method: 'POST' });
+      expect([client.status, nest.status]).toEqual([404, 404]);
+      expect(Object.keys((await client.json()) as object).sort()).toEqual(Object.keys((await nest.json()) as object).sort());
+    });
+
+    it('a failure inside answers a bare 500: no message, no internals', async () => {
+      manager.app.get(AllocationService).allocate = () => {
+        throw new Error('registry exploded at /app/src/fleet/fleet.registry.ts:123');
+      };
+      const answer = await fetch(`${manager.url}/available-gameserver/`);
+      expect(answer.status).toBe(500);
+      expect(await answer.text()).not.toMatch(/exploded|\.ts/);
+    });
+
+    it("keeps connections alive as Fastify's own server would (longer than a load balancer's 60 s)", () => {
+      expect(manager.app.getHttpServer().keepAliveTimeout).toBe(72_000);
     });
   });
 

@@ -235,6 +235,20 @@ describe('HealthProber.probe: no answer', () => {
     expect(requestsPerConnection.size).toBe(2);
   });
 
+  it('does not ask again after a timeout closed a kept-alive connection', async () => {
+    let requests = 0;
+    // Answers the first request of the test, then never again.
+    const address = await serve((req, res) => {
+      requests += 1;
+      if (requests === 1) answerJson({ available_capacity: 2, ready_to_close: false })(req, res);
+    });
+    const prober = newProber();
+    expect((await prober.probe(address)).ok).toBe(true);
+    expectFailure(await prober.probe(address), /no answer within 300 ms/);
+    await sleep(200);
+    expect(requests).toBe(2);
+  });
+
   it('fails on a closed port', async () => {
     const server = createTcpServer();
     const address = await listen(server);
