@@ -35,7 +35,9 @@ export class LoadTally {
     this.requests += result.requests.total;
     this.seconds += result.duration;
     this.failed += result.non2xx + result.errors + result.timeouts;
-    const count = (what: string, n: number) => n > 0 && this.failures.set(what, (this.failures.get(what) ?? 0) + n);
+    const count = (what: string, n: number) => {
+      if (n > 0) this.failures.set(what, (this.failures.get(what) ?? 0) + n);
+    };
     for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) if (!status.startsWith('2')) count(`HTTP ${status}`, stats.count ?? 0);
     count('errors', result.errors);
     count('timeouts', result.timeouts);

@@ -67,7 +67,7 @@ export class FleetRegistry {
       this.servers.set(server.id, record);
     }
     this.rebuiltAt = now;
-    this.lastScan = undefined;
+    this.forgetScan();
   }
 
   get isRebuilt(): boolean {
@@ -77,7 +77,7 @@ export class FleetRegistry {
   /** A server whose launch has begun; it counts as coming capacity from now on. */
   addLaunching(id: string, now: number): void {
     this.servers.set(id, this.newServer(id, now));
-    this.lastScan = undefined;
+    this.forgetScan();
   }
 
   /** The platform has placed a launching server: from now on it has an address to probe. */
@@ -88,7 +88,7 @@ export class FleetRegistry {
 
   remove(id: string): void {
     this.servers.delete(id);
-    this.lastScan = undefined;
+    this.forgetScan();
   }
 
   get(id: string): GameServer | undefined {
@@ -106,7 +106,7 @@ export class FleetRegistry {
   setStopping(id: string, stopping: boolean): void {
     const server = this.servers.get(id);
     if (server) server.stopping = stopping;
-    this.lastScan = undefined;
+    this.forgetScan();
   }
 
   setDraining(id: string, draining: boolean, now: number): void {
@@ -114,7 +114,7 @@ export class FleetRegistry {
     if (!server) return;
     server.draining = draining;
     server.drainingSince = draining ? (server.drainingSince ?? now) : undefined;
-    this.lastScan = undefined;
+    this.forgetScan();
   }
 
   /** Servers with an address that are not being stopped. */
@@ -136,7 +136,7 @@ export class FleetRegistry {
     }
     const change = changeOf(server, from);
     // A server that changed state, or room in a fleet that had none, changes what allocation picks.
-    if (change || (result.ok && !this.lastScan?.target)) this.lastScan = undefined;
+    if (change || (result.ok && !this.lastScan?.target)) this.forgetScan();
     return change;
   }
 
@@ -210,6 +210,11 @@ export class FleetRegistry {
     server.everHealthy = true;
     server.consecutiveFailures = 0;
     server.lastHealthyAt = now;
+  }
+
+  /** The fleet changed in a way that may change what allocation picks. */
+  private forgetScan(): void {
+    this.lastScan = undefined;
   }
 
   private hasRoom(server: GameServer, now: number): boolean {

@@ -60,7 +60,7 @@ describe('FleetRegistry.allocate', () => {
     expect(allocations(registry, 1, T0 + 2)).toEqual(['-']);
   });
 
-  it('moves to a server that became fuller within 100 ms', () => {
+  it('moves to a server that became fuller by the rescan 100 ms later', () => {
     const registry = fleetWith({ a: 5, b: 9 });
     expect(allocations(registry, 1)).toEqual(['a']);
     // Players joined b on their own: b is now the fullest server with room.

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,6 +55,12 @@ function newProber(): HealthProber {
 
 async function probeServer(handler: Handler): Promise<ProbeResult> {
   return newProber().probe(await serve(handler));
+}
+
+/** Resolves with the text once it matches. */
+async function waitForOutput(text: () => string, pattern: RegExp): Promise<string> {
+  while (!pattern.test(text())) await sleep(5);
+  return text();
 }
 
 function expectFailure(result: ProbeResult, error: RegExp): void {
@@ -197,24 +202,33 @@ describe('HealthProber.probe: no answer', () => {
 
   it("does not blame a server for the manager's own stall: an answer that arrived meanwhile counts", async () => {
     // The server is another process, so that it answers while this one is frozen. It says when a
-    // request reached it, and answers 50 ms later.
+    // request reached it, answers 50 ms later, and says when it answered.
     const child = spawn(process.execPath, [
       '-e',
-      `require('node:http').createServer((q, s) => { console.log('request'); setTimeout(() => s.end('{"available_capacity": 4, "ready_to_close": false}'), 50); })
-        .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      `require('node:http').createServer((q, s) => {
+          console.log('request');
+          setTimeout(() => { s.end('{"available_capacity": 4, "ready_to_close": false}'); console.log('answered ' + Date.now()); }, 50);
+        }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
     ]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      const [port] = (await once(child.stdout, 'data')) as [Buffer];
-      const probing = newProber().probe(`127.0.0.1:${port.toString().trim()}`);
-      await once(child.stdout, 'data');
-      // Frozen from the request's arrival for far longer than the timeout (300 ms); the answer comes
-      // meanwhile. In a check-phase callback, so that the next turn of the event loop sees the time
-      // that passed and runs the timeout's timer before reading the socket.
+      await waitForOutput(() => output, /^\d+$/m);
+      const probing = newProber().probe(`127.0.0.1:${/^(\d+)$/m.exec(output)![1]}`);
+      await waitForOutput(() => output, /^request$/m);
+      // Frozen for far longer than the timeout (300 ms). In a check-phase callback, so that the next
+      // turn of the event loop sees the time that passed and runs the timeout's timer first.
+      const frozen = { from: 0, to: 0 };
       setImmediate(() => {
-        const frozenUntil = Date.now() + 2000;
-        while (Date.now() < frozenUntil);
+        frozen.from = Date.now();
+        while (Date.now() < frozen.from + 2000);
+        frozen.to = Date.now();
       });
       expect(await probing).toEqual({ ok: true, report: { availableCapacity: 4, readyToClose: false } });
+      // The case under test: the answer came while this process was frozen.
+      const answeredAt = Number(/^answered (\d+)$/m.exec(await waitForOutput(() => output, /^answered \d+$/m))![1]);
+      expect(answeredAt).toBeGreaterThan(frozen.from);
+      expect(answeredAt).toBeLessThan(frozen.to);
     } finally {
       child.kill();
     }

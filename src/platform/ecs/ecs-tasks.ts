@@ -11,6 +11,8 @@ import { DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 /** DescribeTasks and DescribeContainerInstances take at most 100 ARNs per call. */
 const DESCRIBE_BATCH = 100;
+/** Instance ids per `ec2InstanceId in [...]` filter: about 1,000 characters, well within the 2,000 AWS allows an expression. */
+const LIST_FILTER_BATCH = 50;
 
 /** Reading the fleet's tasks and container instances from ECS, in as few calls as its limits allow. */
 export class EcsTasks {
@@ -67,7 +69,7 @@ export class EcsTasks {
    */
   async containerInstancesOf(instanceIds: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    for (const batch of chunks(instanceIds, DESCRIBE_BATCH)) {
+    for (const batch of chunks(instanceIds, LIST_FILTER_BATCH)) {
       const filter = batch.length === 1 ? `ec2InstanceId == ${batch[0]}` : `ec2InstanceId in [${batch.join(', ')}]`;
       const arns: string[] = [];
       let nextToken: string | undefined;
