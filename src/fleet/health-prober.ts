@@ -42,10 +42,15 @@ export class HealthProber implements OnApplicationShutdown {
         resolve(result);
       };
       const fail = (error: unknown) => finish({ ok: false, error: describe(error) }, true);
-      // The verdict waits one turn of the event loop: after a stall of the manager's own (a long
-      // GC, a paused VM or container) timers run before pending I/O, and a server whose answer
-      // arrived during the stall would be blamed for the manager's pause.
-      const timer = setTimeout(() => setImmediate(() => finish({ ok: false, error: `no answer within ${this.timeoutMs} ms` }, true)), this.timeoutMs);
+      const dueAt = Date.now() + this.timeoutMs;
+      const timedOut = (again: boolean) => {
+        // A timer this late means the manager itself stalled (a long GC, a paused VM or container):
+        // the answer may have arrived meanwhile, unread, or the request may not even have left.
+        // The server gets one more timeout of the manager's attention before it is blamed.
+        if (!again && Date.now() - dueAt > this.timeoutMs / 2) timer = setTimeout(() => timedOut(true), this.timeoutMs);
+        else finish({ ok: false, error: `no answer within ${this.timeoutMs} ms` }, true);
+      };
+      let timer = setTimeout(() => timedOut(false), this.timeoutMs);
 
       let retriedStale = false;
       const ask = (url: string, redirectsLeft: number) => {

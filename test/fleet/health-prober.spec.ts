@@ -234,6 +234,15 @@ describe('HealthProber.probe: no answer', () => {
     }
   });
 
+  it("does not blame a server for a stall of the manager's own before the request left", async () => {
+    const address = await serve(answerJson({ available_capacity: 1, ready_to_close: false }));
+    const probing = newProber().probe(address);
+    // Frozen before the connection is even made, for far longer than the timeout (300 ms).
+    const frozenUntil = Date.now() + 1000;
+    while (Date.now() < frozenUntil);
+    expect(await probing).toEqual({ ok: true, report: { availableCapacity: 1, readyToClose: false } });
+  });
+
   it('asks again on a new connection when a kept-alive one was closed under its request', async () => {
     const requestsPerConnection = new Map<Socket, number>();
     const address = await serve((req, res) => {
