@@ -2,6 +2,7 @@ import {
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   EC2Client,
+  Instance,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -197,7 +198,7 @@ describe('FakeAws', () => {
   });
 
   describe('the EC2 launch type', () => {
-    async function launchInstance(): Promise<string> {
+    async function launchInstance(): Promise<Instance> {
       const run = await ec2.send(
         new RunInstancesCommand({
           LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
@@ -206,7 +207,7 @@ describe('FakeAws', () => {
           TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-000000000001' }] }],
         }),
       );
-      return run.Instances![0].InstanceId!;
+      return run.Instances![0];
     }
 
     const containerInstanceOf = async (instanceId: string) =>
@@ -215,15 +216,7 @@ describe('FakeAws', () => {
     it('runs instance -> container instance after the delay -> task PENDING -> RUNNING with a live game server -> StopTask kills it', async () => {
       install({ instanceBootMs: 50, registerDelayMs: 150, taskStartMs: 100 });
       const launchedAt = Date.now();
-      const run = await ec2.send(
-        new RunInstancesCommand({
-          LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
-          MinCount: 1,
-          MaxCount: 1,
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-000000000001' }] }],
-        }),
-      );
-      const instance = run.Instances![0];
+      const instance = await launchInstance();
       expect(instance.State?.Name).toBe('pending');
       const instanceId = instance.InstanceId!;
 
@@ -270,7 +263,7 @@ describe('FakeAws', () => {
 
     it('registers no container instance for an instance terminated before its agent joined', async () => {
       install({ registerDelayMs: 100 });
-      const instanceId = await launchInstance();
+      const instanceId = (await launchInstance()).InstanceId!;
       await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await containerInstanceOf(instanceId)).toBeUndefined();
