@@ -1,10 +1,8 @@
-import cors from '@fastify/cors';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import fastify, { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import cors from 'cors';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Settings } from '../config/settings';
-import { BODY_LIMIT_BYTES } from '../http-limits';
-import { securityHeadersHook } from '../security-headers';
+import { SECURITY_HEADERS } from '../security-headers';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 
@@ -13,77 +11,94 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** The client API's paths. Each also answers with a trailing slash, and with a query string. */
 export const CLIENT_PATHS = { available: '/available-gameserver', list: '/available-gameserver-list' } as const;
+type ClientPath = (typeof CLIENT_PATHS)[keyof typeof CLIENT_PATHS];
 const SERVED_PATHS: ReadonlySet<string> = new Set(Object.values(CLIENT_PATHS));
+
+/** Methods the client API answers; any other goes to Nest, which refuses it as it refuses an unknown route. */
+const SERVED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+type CorsMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+/** Headers of every answer of the client API: its answers are never cached, not even by a browser. */
+const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
+  ...SECURITY_HEADERS,
+  'cache-control': 'no-store',
+  'content-type': 'application/json; charset=utf-8',
+});
 
 /**
  * The game clients' endpoints, `GET /available-gameserver/` and `GET /available-gameserver-list/`:
  * their paths and answers are a contract with deployed clients, and the first one is the hot path
  * of the whole manager.
  *
- * They are served by a plain Fastify instance of their own, on the manager's port, rather than by a
- * Nest controller: Nest's router, its adapter's request hooks and its middleware engine tripled
- * the CPU an allocation costs, and kept the manager at 0.30 of bare `node:http` (README,
- * Performance). The rest of the manager stays in Nest; `createHttpApp` sends each request to one
- * or the other by its URL. Answers carry the same security headers as the rest, errors the same
- * shape, and CORS (for browser games, `CORS_ORIGINS`) applies here only: no other endpoint is for
- * browsers.
+ * They are answered straight on node:http, on the manager's port, rather than by a Nest
+ * controller or a Fastify route: two fixed paths need no router, and each framework layer cost a
+ * measurable share of an allocation (README, Performance: Nest's router and hooks tripled its CPU;
+ * a Fastify instance of its own still cost a third more than node:http). `createHttpApp` sends each
+ * request to this class or to Nest by method and path (`serves`). Answers carry the same security
+ * headers as the rest of the manager and errors the same shape; CORS (for browser games,
+ * `CORS_ORIGINS`) applies here only, since no other endpoint is for browsers. Other methods on
+ * these paths (and their bodies, with Nest's body limit) are refused by Nest.
  */
 @Injectable()
-export class ClientApi implements OnModuleInit, OnApplicationShutdown {
+export class ClientApi {
   private readonly logger = new Logger(ClientApi.name);
-  private readonly app: FastifyInstance;
+  private readonly cors: CorsMiddleware;
 
   constructor(
     private readonly allocation: AllocationService,
     settings: Settings,
   ) {
-    this.app = fastify({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: BODY_LIMIT_BYTES });
-    // Before CORS, whose hook answers preflights: hooks run in the order they are added.
-    this.app.addHook('onRequest', securityHeadersHook);
     const origins = settings.CORS_ORIGINS === '*' ? '*' : settings.CORS_ORIGINS.split(',').map((origin) => origin.trim());
-    void this.app.register(cors, { origin: origins, methods: ['GET', 'HEAD'] });
-    this.app.get(CLIENT_PATHS.available, (_request, reply) => this.available(reply));
-    this.app.get(CLIENT_PATHS.list, (_request, reply): ServerListDto => {
-      reply.header('cache-control', 'no-store');
-      return { server_list: this.allocation.acceptingServers() };
-    });
-    // The same answers as Nest gives for the rest of the manager: no internals in a 5xx, which is logged.
-    this.app.setNotFoundHandler((request, reply) => {
-      void reply.code(404).send({ message: `Cannot ${request.method} ${request.url}`, error: 'Not Found', statusCode: 404 });
-    });
-    this.app.setErrorHandler((error: FastifyError, request, reply) => {
-      if ((error.statusCode ?? 500) < 500) return reply.send(error);
-      this.logger.error({ err: error, url: request.url }, `${request.method} ${request.url} failed: ${error.message}`);
-      return reply.code(500).send({ message: 'Internal server error', statusCode: 500 });
-    });
+    this.cors = cors({ origin: origins, methods: 'GET, HEAD' });
   }
 
   /** Whether a request is for the client API rather than for the rest of the manager. */
-  serves(url: string | undefined): boolean {
-    if (url === undefined) return false;
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    return SERVED_PATHS.has(path.endsWith('/') ? path.slice(0, -1) : path);
+  serves(request: IncomingMessage): boolean {
+    return SERVED_METHODS.has(request.method as string) && clientPathOf(request.url) !== undefined;
   }
 
   /** Answers one request of the client API (one that `serves`). */
   handle(request: IncomingMessage, response: ServerResponse): void {
-    this.app.routing(request, response);
+    // CORS headers are read by browsers alone, and a browser sends Origin with every cross-origin
+    // request and preflight. Game clients that are not browsers send none: for them the
+    // middleware's work (8 % of an allocation's CPU) would buy nothing.
+    if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(request, response);
+    response.setHeaders(new Map(Object.entries(SECURITY_HEADERS)));
+    this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(request, response)));
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.app.ready();
+  private answer(request: IncomingMessage, response: ServerResponse): void {
+    try {
+      if (clientPathOf(request.url) === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
+      const outcome = this.allocation.allocate();
+      if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
+      send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    } catch (error) {
+      this.fail(request, response, error);
+    }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.app.close();
+  /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */
+  private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    this.logger.error({ err: error, url: request.url }, `${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (response.headersSent) return void response.destroy();
+    send(response, 500, { message: 'Internal server error', statusCode: 500 });
   }
+}
 
-  private available(reply: FastifyReply): AvailableServerDto | NoRoomDto {
-    reply.header('cache-control', 'no-store');
-    const outcome = this.allocation.allocate();
-    if (outcome.kind !== 'none') return { available: outcome.address };
-    reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS));
-    return { error: 'no game server has room; the fleet is growing, retry later' };
-  }
+/** The client path a URL asks for, whatever its trailing slash and query string. */
+function clientPathOf(url: string | undefined): ClientPath | undefined {
+  if (url === undefined) return undefined;
+  const query = url.indexOf('?');
+  let path = query === -1 ? url : url.slice(0, query);
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  return SERVED_PATHS.has(path) ? (path as ClientPath) : undefined;
+}
+
+/** One JSON answer in one write: with its length known, node:http sends head and body together. */
+function send(response: ServerResponse, status: number, answer: object, headers?: OutgoingHttpHeaders): void {
+  const body = JSON.stringify(answer);
+  response.writeHead(status, { ...ANSWER_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
+  response.end(body);
 }

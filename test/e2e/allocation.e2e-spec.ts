@@ -113,9 +113,20 @@ describe('game client endpoints', () => {
       manager.app.get(AllocationService).allocate = () => {
         throw new Error('registry exploded at /app/src/fleet/fleet.registry.ts:123');
       };
-      const answer = await fetch(`${manager.url}/available-gameserver/`);
-      expect(answer.status).toBe(500);
-      expect(await answer.text()).not.toMatch(/exploded|\.ts/);
+      // With and without Origin: a browser's request goes through the CORS middleware first.
+      for (const headers of [{}, { origin: 'https://play.example.com' }]) {
+        const answer = await fetch(`${manager.url}/available-gameserver/`, { headers });
+        expect(answer.status).toBe(500);
+        expect(await answer.text()).not.toMatch(/exploded|\.ts/);
+      }
+    });
+
+    it('HEAD answers as GET does, without the body', async () => {
+      const answer = await fetch(`${manager.url}/available-gameserver-list`, { method: 'HEAD' });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Number(answer.headers.get('content-length'))).toBe(JSON.stringify({ server_list: [] }).length);
+      expect(await answer.text()).toBe('');
     });
 
     it("keeps connections alive as Fastify's own server would (longer than a load balancer's 60 s)", () => {

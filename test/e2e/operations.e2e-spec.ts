@@ -169,6 +169,10 @@ describe('operations', () => {
       manager = await startManager({ ADMIN_TOKEN: TOKEN });
       const client = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://play.example.com' } });
       expect(client.headers.get('access-control-allow-origin')).toBe('*');
+      // CORS headers are for browsers, and a browser's cross-origin request always carries Origin.
+      const notBrowser = await fetch(`${manager.url}/available-gameserver-list/`);
+      expect(notBrowser.status).toBe(200);
+      expect(notBrowser.headers.get('access-control-allow-origin')).toBeNull();
       const operator = await fetch(`${manager.url}/fleet`, { headers: { ...auth, origin: 'https://play.example.com' } });
       expect(operator.headers.get('access-control-allow-origin')).toBeNull();
       const preflight = await fetch(`${manager.url}/fleet/reconcile`, {
