@@ -12,7 +12,7 @@ const RESULTS = join(__dirname, '..', '..', 'bench-results');
 const USAGE = `npm run bench [-- options]
   --only=allocation|passes|aws  one group of figures
   --duration=10              seconds of load on each allocation target (after 2 s of warm-up),
-                             in 2 turns of the manager and bare node:http each
+                             in turns of one second, the manager's and bare node:http's
   --allocation-sizes=10,1000 fleet sizes for allocation
   --sizes=10,100,1000,10000  fleet sizes for reconcile passes
   --aws-sizes=10,100,1000,10000  ECS tasks to rebuild at start-up
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const about = machine();
   const rows: Row[] = [];
   if (groups.includes('allocation')) {
-    const options = { connections: 50, durationS: Number(values.duration), warmupS: 2, rounds: 2, main: values.main && resolve(values.main) };
+    const options = { connections: 50, durationS: Number(values.duration), warmupS: 2, rounds: Math.max(1, Math.round(Number(values.duration))), main: values.main && resolve(values.main) };
     rows.push(...(await allocationFigures(numbers(values['allocation-sizes']), options)));
   }
   if (groups.includes('passes')) {
