@@ -17,8 +17,8 @@ export interface AllocationOptions {
    * The manager and bare node:http take turns, a slice each, so that both see the same machine:
    * others' load on a shared machine comes and goes, within seconds on a cloud VM (slices of one
    * second gave ratios of 0.82-0.94 over four runs where slices of five gave 0.64-1.03). The
-   * manager is paused during bare's turns,
-   * so that its reconcile loop does not take CPU from bare node:http.
+   * manager is paused during bare's turns, so that its reconcile loop does not take CPU from bare
+   * node:http.
    */
   readonly rounds: number;
   /** Another entry point built from dist/ (a variant with another HTTP adapter). */
