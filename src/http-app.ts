@@ -13,8 +13,8 @@ type RequestHandler = (request: IncomingMessage, response: ServerResponse) => vo
 
 /**
  * Builds the manager's HTTP application the same way for production and for tests: one HTTP
- * server on one port, whose requests go to the game clients' API (a plain Fastify instance, see
- * ClientApi) or to the Nest application, by URL.
+ * server on one port, whose requests go to the game clients' API (answered on node:http, see
+ * ClientApi) or to the Nest application, by method and path.
  */
 export async function createHttpApp(source: SettingsSource = {}): Promise<NestFastifyApplication> {
   const root = await AppModule.forRoot(source);

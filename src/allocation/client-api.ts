@@ -33,12 +33,13 @@ const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
  *
  * They are answered straight on node:http, on the manager's port, rather than by a Nest
  * controller or a Fastify route: two fixed paths need no router, and each framework layer cost a
- * measurable share of an allocation (README, Performance: Nest's router and hooks tripled its CPU;
- * a Fastify instance of its own still cost a third more than node:http). `createHttpApp` sends each
- * request to this class or to Nest by method and path (`serves`). Answers carry the same security
- * headers as the rest of the manager and errors the same shape; CORS (for browser games,
- * `CORS_ORIGINS`) applies here only, since no other endpoint is for browsers. Other methods on
- * these paths (and their bodies, with Nest's body limit) are refused by Nest.
+ * measurable share of an allocation (README, Performance: Nest's router and hooks tripled its
+ * CPU; a Fastify instance of their own still cost up to a third more than node:http).
+ * `createHttpApp` sends each request to this class or to Nest by method and path (`serves`).
+ * Answers carry the same security headers as the rest of the manager and errors the same shape;
+ * CORS (for browser games, `CORS_ORIGINS`) applies here only, since no other endpoint is for
+ * browsers. Other methods on these paths (and their bodies, with Nest's body limit) are refused
+ * by Nest.
  */
 @Injectable()
 export class ClientApi {
