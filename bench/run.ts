@@ -8,6 +8,8 @@ import { passFigures } from './pass-figures';
 import { machine, printTable, Row, writeJson } from './results';
 
 const RESULTS = join(__dirname, '..', '..', 'bench-results');
+/** Seconds of one turn of the manager or bare node:http under allocation load (see AllocationOptions.rounds). */
+const TURN_S = 1;
 
 const USAGE = `npm run bench [-- options]
   --only=allocation|passes|aws  one group of figures
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
   const about = machine();
   const rows: Row[] = [];
   if (groups.includes('allocation')) {
-    const options = { connections: 50, durationS: Number(values.duration), warmupS: 2, rounds: Math.max(1, Math.round(Number(values.duration))), main: values.main && resolve(values.main) };
+    const durationS = numbers(values.duration)[0];
+    const options = { connections: 50, durationS, warmupS: 2, rounds: Math.max(1, Math.round(durationS / TURN_S)), main: values.main && resolve(values.main) };
     rows.push(...(await allocationFigures(numbers(values['allocation-sizes']), options)));
   }
   if (groups.includes('passes')) {

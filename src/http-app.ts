@@ -24,7 +24,11 @@ export async function createHttpApp(source: SettingsSource = {}): Promise<NestFa
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: BODY_LIMIT_BYTES,
     serverFactory: (nest: RequestHandler, options: Record<string, unknown>) => {
-      const server = createServer((request, response) => (clientApi?.serves(request) ? clientApi.handle(request, response) : nest(request, response)));
+      const server = createServer((request, response) => {
+        const clientPath = clientApi?.routeOf(request);
+        if (clientApi && clientPath) clientApi.handle(clientPath, request, response);
+        else nest(request, response);
+      });
       // What Fastify does to a server it creates itself: its keep-alive (72 s) outlives a load
       // balancer's idle timeout (60 s on an ALB), so the balancer never reuses a closed connection.
       server.keepAliveTimeout = options.keepAliveTimeout as number;

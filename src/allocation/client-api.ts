@@ -14,10 +14,18 @@ export const CLIENT_PATHS = { available: '/available-gameserver', list: '/availa
 type ClientPath = (typeof CLIENT_PATHS)[keyof typeof CLIENT_PATHS];
 const SERVED_PATHS: ReadonlySet<string> = new Set(Object.values(CLIENT_PATHS));
 
-/** Methods the client API answers; any other goes to Nest, which refuses it as it refuses an unknown route. */
-const SERVED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * The methods each client path answers. Any other request goes to Nest, which refuses it as it
+ * refuses an unknown route (404, and 413 for a body over the limit). HEAD of the allocation
+ * endpoint is refused too: it would reserve a place for an answer nobody reads, and uptime and
+ * link checkers send HEAD.
+ */
+const SERVED_METHODS: Readonly<Record<ClientPath, ReadonlySet<string>>> = {
+  [CLIENT_PATHS.available]: new Set(['GET', 'OPTIONS']),
+  [CLIENT_PATHS.list]: new Set(['GET', 'HEAD', 'OPTIONS']),
+};
 
-type CorsMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+type CorsMiddleware = ReturnType<typeof cors>;
 
 /** Headers of every answer of the client API: its answers are never cached, not even by a browser. */
 const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
@@ -25,6 +33,8 @@ const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
   'cache-control': 'no-store',
   'content-type': 'application/json; charset=utf-8',
 });
+
+const SECURITY_HEADER_MAP = new Map<string, string>(Object.entries(SECURITY_HEADERS));
 
 /**
  * The game clients' endpoints, `GET /available-gameserver/` and `GET /available-gameserver-list/`:
@@ -35,7 +45,7 @@ const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
  * controller or a Fastify route: two fixed paths need no router, and each framework layer cost a
  * measurable share of an allocation (README, Performance: Nest's router and hooks tripled its
  * CPU; a Fastify instance of their own still cost up to a third more than node:http).
- * `createHttpApp` sends each request to this class or to Nest by method and path (`serves`).
+ * `createHttpApp` sends each request to this class or to Nest by method and path (`routeOf`).
  * Answers carry the same security headers as the rest of the manager and errors the same shape;
  * CORS (for browser games, `CORS_ORIGINS`) applies here only, since no other endpoint is for
  * browsers. Other methods on these paths (and their bodies, with Nest's body limit) are refused
@@ -54,24 +64,30 @@ export class ClientApi {
     this.cors = cors({ origin: origins, methods: 'GET, HEAD' });
   }
 
-  /** Whether a request is for the client API rather than for the rest of the manager. */
-  serves(request: IncomingMessage): boolean {
-    return SERVED_METHODS.has(request.method as string) && clientPathOf(request.url) !== undefined;
+  /** The client path a request is for, or undefined if it is for the rest of the manager. */
+  routeOf(request: IncomingMessage): ClientPath | undefined {
+    const path = clientPathOf(request.url);
+    return path && SERVED_METHODS[path].has(request.method as string) ? path : undefined;
   }
 
-  /** Answers one request of the client API (one that `serves`). */
-  handle(request: IncomingMessage, response: ServerResponse): void {
-    // CORS headers are read by browsers alone, and a browser sends Origin with every cross-origin
-    // request and preflight. Game clients that are not browsers send none: for them the
-    // middleware's work (8 % of an allocation's CPU) would buy nothing.
-    if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(request, response);
-    response.setHeaders(new Map(Object.entries(SECURITY_HEADERS)));
-    this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(request, response)));
-  }
-
-  private answer(request: IncomingMessage, response: ServerResponse): void {
+  /** Answers one request of the client API, for the path `routeOf` found. */
+  handle(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
     try {
-      if (clientPathOf(request.url) === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
+      // CORS headers are read by browsers alone, and a browser sends Origin with every
+      // cross-origin request and preflight. Game clients that are not browsers send none: for
+      // them the middleware's work (8 % of an allocation's CPU) would buy nothing.
+      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, request, response);
+      // The middleware ends a preflight itself, so its answer needs the security headers now.
+      if (request.method === 'OPTIONS') response.setHeaders(SECURITY_HEADER_MAP);
+      this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, request, response)));
+    } catch (error) {
+      this.fail(request, response, error);
+    }
+  }
+
+  private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
+    try {
+      if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
       const outcome = this.allocation.allocate();
       if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
       send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
@@ -83,8 +99,13 @@ export class ClientApi {
   /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */
   private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
     this.logger.error({ err: error, url: request.url }, `${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // An answer begun cannot be replaced by a 500; a broken connection at least tells the client.
     if (response.headersSent) return void response.destroy();
-    send(response, 500, { message: 'Internal server error', statusCode: 500 });
+    try {
+      send(response, 500, { message: 'Internal server error', statusCode: 500 });
+    } catch {
+      response.destroy();
+    }
   }
 }
 

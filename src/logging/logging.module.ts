@@ -6,8 +6,9 @@ import { Settings } from '../config/settings';
 /**
  * Structured JSON logs (pino). Requests log at debug when they succeed and louder when they
  * fail. Only method, URL and status of a request are logged: headers (Authorization among them)
- * never are. The game client endpoints never reach Nest (see ClientApi): they are the hot path,
- * and their outcomes are counted in /metrics instead.
+ * never are. The game client endpoints are answered outside Nest (see ClientApi) and not logged:
+ * they are the hot path, and their outcomes are counted in /metrics instead. Only the methods
+ * they refuse reach Nest, and are logged as any refused request is.
  */
 @Module({
   imports: [

@@ -22,6 +22,8 @@ describe('game client endpoints', () => {
       expect(answer.status).toBe(200);
       expect(answer.body).toEqual({ available: server });
       expect(server).toMatch(/^127\.0\.0\.1:\d+$/);
+      // Each answer is for one client: no cache may keep it, not even one that ignores Vary.
+      expect(answer.headers.get('cache-control')).toBe('no-store');
     });
 
     it.each(['/available-gameserver-list/', '/available-gameserver-list'])('GET %s lists the servers that take players', async (path) => {
@@ -82,6 +84,7 @@ describe('game client endpoints', () => {
       const answer = await getJson(`${manager.url}/available-gameserver/`);
       expect(answer.status).toBe(503);
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
       expect(answer.body.available).toBeUndefined();
     });
 
@@ -113,12 +116,22 @@ describe('game client endpoints', () => {
       manager.app.get(AllocationService).allocate = () => {
         throw new Error('registry exploded at /app/src/fleet/fleet.registry.ts:123');
       };
-      // With and without Origin: a browser's request goes through the CORS middleware first.
-      for (const headers of [{}, { origin: 'https://play.example.com' }]) {
-        const answer = await fetch(`${manager.url}/available-gameserver/`, { headers });
+      // With and without Origin: a browser's request goes through the CORS middleware first, and
+      // its 500 must stay readable by the page.
+      for (const origin of [undefined, 'https://play.example.com']) {
+        const answer = await fetch(`${manager.url}/available-gameserver/`, { headers: origin ? { origin } : {} });
         expect(answer.status).toBe(500);
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin ? '*' : null);
         expect(await answer.text()).not.toMatch(/exploded|\.ts/);
       }
+    });
+
+    it('HEAD of the allocation endpoint is refused, and reserves nothing', async () => {
+      manager.app.get(AllocationService).allocate = () => {
+        throw new Error('HEAD must not allocate');
+      };
+      const answer = await fetch(`${manager.url}/available-gameserver/`, { method: 'HEAD' });
+      expect(answer.status).toBe(404);
     });
 
     it('HEAD answers as GET does, without the body', async () => {

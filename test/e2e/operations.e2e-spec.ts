@@ -169,6 +169,8 @@ describe('operations', () => {
       manager = await startManager({ ADMIN_TOKEN: TOKEN });
       const client = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://play.example.com' } });
       expect(client.headers.get('access-control-allow-origin')).toBe('*');
+      expect(client.headers.get('x-frame-options')).toBe('DENY');
+      expect(client.headers.get('content-type')).toBe('application/json; charset=utf-8');
       // CORS headers are for browsers, and a browser's cross-origin request always carries Origin.
       const notBrowser = await fetch(`${manager.url}/available-gameserver-list/`);
       expect(notBrowser.status).toBe(200);
@@ -194,8 +196,17 @@ describe('operations', () => {
       manager = await startManager({ CORS_ORIGINS: 'https://play.example.com, https://beta.example.com' });
       const allowed = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://beta.example.com' } });
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://beta.example.com');
+      expect(allowed.headers.get('vary')).toContain('Origin');
       const other = await fetch(`${manager.url}/available-gameserver-list/`, { headers: { origin: 'https://evil.example.com' } });
+      expect(other.status).toBe(200);
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = (origin: string) =>
+        fetch(`${manager.url}/available-gameserver/`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+      const allowedPreflight = await preflight('https://play.example.com');
+      expect(allowedPreflight.status).toBe(204);
+      expect(allowedPreflight.headers.get('access-control-allow-origin')).toBe('https://play.example.com');
+      expect(allowedPreflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+      expect((await preflight('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 
