@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLoopbackPort, processStartTime } from '../src/platform/local/local-process';
+import { freeLoopbackPort, pidsWithEnvironment, processStartTime, signalGroup } from '../src/platform/local/local-process';
 import { LocalServerRecord } from '../src/platform/local/local-server-record';
 import { startProcess, stopProcess } from './children';
 import { rssBytes } from './proc';
@@ -114,6 +114,12 @@ export async function startManager(servers: readonly FarmServer[], options: { ma
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopProcess(child);
+    // The fleet is fixed, so the manager should start no game server. Should it start one anyway
+    // (it lost a farm server), that process must not outlive the bench: a manager leaves its game
+    // servers running when it stops, and they inherit its state directory.
+    const started = await pidsWithEnvironment('LOCAL_STATE_DIR', stateDir);
+    for (const pid of started) signalGroup(pid, 'SIGTERM');
+    if (started.length > 0) console.warn(`the manager started ${started.length} game server(s) of its own during the run; ended them`);
     await rm(stateDir, { recursive: true, force: true });
   };
   try {
