@@ -12,7 +12,6 @@ export const RETRY_AFTER_SECONDS = 5;
 /** The client API's paths. Each also answers with a trailing slash, and with a query string. */
 export const CLIENT_PATHS = { available: '/available-gameserver', list: '/available-gameserver-list' } as const;
 type ClientPath = (typeof CLIENT_PATHS)[keyof typeof CLIENT_PATHS];
-const SERVED_PATHS: ReadonlySet<string> = new Set(Object.values(CLIENT_PATHS));
 
 /**
  * The methods each client path answers. Any other request goes to Nest, which refuses it as it
@@ -76,24 +75,21 @@ export class ClientApi {
       // CORS headers are read by browsers alone, and a browser sends Origin with every
       // cross-origin request and preflight. Game clients that are not browsers send none: for
       // them the middleware's work (8 % of an allocation's CPU) would buy nothing.
-      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, request, response);
+      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, response);
       // The middleware ends a preflight itself, so its answer needs the security headers now.
       if (request.method === 'OPTIONS') response.setHeaders(SECURITY_HEADER_MAP);
-      this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, request, response)));
+      // With fixed options the middleware calls back at once, inside this try.
+      this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, response)));
     } catch (error) {
       this.fail(request, response, error);
     }
   }
 
-  private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
-    try {
-      if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
-      const outcome = this.allocation.allocate();
-      if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
-      send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
-    } catch (error) {
-      this.fail(request, response, error);
-    }
+  private answer(path: ClientPath, response: ServerResponse): void {
+    if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
+    const outcome = this.allocation.allocate();
+    if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
+    send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   }
 
   /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */
@@ -115,7 +111,7 @@ function clientPathOf(url: string | undefined): ClientPath | undefined {
   const query = url.indexOf('?');
   let path = query === -1 ? url : url.slice(0, query);
   if (path.endsWith('/')) path = path.slice(0, -1);
-  return SERVED_PATHS.has(path) ? (path as ClientPath) : undefined;
+  return Object.hasOwn(SERVED_METHODS, path) ? (path as ClientPath) : undefined;
 }
 
 /** One JSON answer in one write: with its length known, node:http sends head and body together. */
