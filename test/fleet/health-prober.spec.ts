@@ -90,20 +90,6 @@ describe('HealthProber.probe: good reports', () => {
     expect(result.ok).toBe(true);
     expect(asked).toEqual(['GET /health/']);
   });
-
-  it('follows a redirect to another path and port', async () => {
-    const asked: string[] = [];
-    const target = await serve((req, res) => {
-      asked.push(req.url ?? '');
-      answerJson({ available_capacity: 7, ready_to_close: false })(req, res);
-    });
-    const result = await probeServer((_req, res) => {
-      res.writeHead(302, { location: `http://${target}/status/health` });
-      res.end();
-    });
-    expect(result).toEqual({ ok: true, report: { availableCapacity: 7, readyToClose: false } });
-    expect(asked).toEqual(['/status/health']);
-  });
 });
 
 describe('HealthProber.probe: bad answers fail without throwing', () => {
@@ -164,6 +150,80 @@ function hugeBody(declareLength: boolean): { handler: Handler; sent: Promise<{ b
   };
   return { handler, sent };
 }
+
+/** A TCP server that answers whatever arrives with `respond`, bytes as they are, valid HTTP or not. */
+function rawServer(respond: (socket: Socket) => void): Promise<string> {
+  return listen(
+    createTcpServer((socket) => {
+      openSockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('data', () => respond(socket));
+    }),
+  );
+}
+
+const HEAD_200 = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n';
+const GOOD_BODY = '{"available_capacity":1,"ready_to_close":true}';
+const writes =
+  (...parts: string[]): ((socket: Socket) => void) =>
+  (socket) =>
+    void socket.write(parts.join(''));
+
+describe('HealthProber.probe: hostile answers on a real socket end in a failed probe, never an exception', () => {
+  it.each<[string, (socket: Socket) => void, RegExp]>([
+    ['a redirect to a malformed Location (http://[::1)', writes('HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n'), /HTTP 302 \(a redirect/],
+    ['a redirect without a Location', writes('HTTP/1.1 307 Temporary Redirect\r\nContent-Length: 0\r\n\r\n'), /HTTP 307 \(a redirect/],
+    ['a redirect to the manager itself', writes('HTTP/1.1 308 Permanent Redirect\r\nLocation: http://127.0.0.1:3000/available-gameserver/\r\nContent-Length: 0\r\n\r\n'), /HTTP 308 \(a redirect/],
+    ['a status line that is not HTTP', writes('SSH-2.0-OpenSSH_9.6\r\n'), /Parse Error|HPE_/],
+    ['a header line without a colon', writes(HEAD_200, 'this is not a header\r\nContent-Length: 2\r\n\r\n{}'), /Parse Error|HPE_/],
+    ['a control character in a header name', writes(HEAD_200, 'X-\u0001Bad: y\r\nContent-Length: 2\r\n\r\n{}'), /Parse Error|HPE_/],
+    ['a NUL in a header value', writes(HEAD_200, 'X-Bad: a\u0000b\r\nContent-Length: 2\r\n\r\n{}'), /Parse Error|HPE_/],
+    ['a 100 KiB header', writes(HEAD_200, `X-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`), /Parse Error|HPE_/],
+    ['two different Content-Lengths', writes(HEAD_200, 'Content-Length: 2\r\nContent-Length: 47\r\n\r\n', GOOD_BODY), /Parse Error|HPE_/],
+    ['both Content-Length and chunked', writes(HEAD_200, 'Content-Length: 47\r\nTransfer-Encoding: chunked\r\n\r\n', GOOD_BODY), /Parse Error|HPE_/],
+    ['a negative Content-Length', writes(HEAD_200, 'Content-Length: -1\r\n\r\n', GOOD_BODY), /Parse Error|HPE_/],
+    ['a chunk size that is not hexadecimal', writes(HEAD_200, 'Transfer-Encoding: chunked\r\n\r\nzz\r\n', GOOD_BODY, '\r\n0\r\n\r\n'), /Parse Error|HPE_|cut short/],
+    ['a chunk longer than its size', writes(HEAD_200, 'Transfer-Encoding: chunked\r\n\r\n5\r\n', GOOD_BODY, '\r\n0\r\n\r\n'), /Parse Error|HPE_|cut short/],
+    ['a chunked body closed before its last chunk', (socket) => socket.end(`${HEAD_200}Transfer-Encoding: chunked\r\n\r\n5\r\n{"ava\r\n`), /cut short|aborted|hang up|not JSON/],
+    ['a reset in the middle of the body', (socket) => {
+      socket.write(`${HEAD_200}Content-Length: 47\r\n\r\n{"available_`);
+      setTimeout(() => socket.resetAndDestroy(), 20);
+    }, /cut short|aborted|ECONNRESET/],
+    ['a close in the middle of the body', (socket) => {
+      socket.write(`${HEAD_200}Content-Length: 47\r\n\r\n{"available_`);
+      setTimeout(() => socket.end(), 20);
+    }, /cut short|aborted|hang up/],
+    ['a close before any answer', (socket) => socket.end(), /hang up|ECONNRESET/],
+    ['a reset before any answer', (socket) => socket.resetAndDestroy(), /ECONNRESET|hang up/],
+    ['interim 100 Continue answers and nothing after', writes('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n'), /no answer within 300 ms/],
+    ['a chunked body that drips one byte at a time and never ends', (socket) => {
+      socket.write(`${HEAD_200}Transfer-Encoding: chunked\r\n\r\n`);
+      const drip = setInterval(() => (socket.writable ? socket.write('1\r\n \r\n') : clearInterval(drip)), 10);
+      socket.once('close', () => clearInterval(drip));
+    }, /no answer within 300 ms/],
+    ['headers that never end', (socket) => {
+      socket.write(HEAD_200);
+      const drip = setInterval(() => (socket.writable ? socket.write('X-More: 1\r\n') : clearInterval(drip)), 20);
+      socket.once('close', () => clearInterval(drip));
+    }, /no answer within 300 ms|Parse Error|HPE_/],
+  ])('%s', async (_case, respond, error) => {
+    expectFailure(await newProber().probe(await rawServer(respond)), error);
+  });
+
+  it('does not follow a redirect to a well-formed address', async () => {
+    const asked: string[] = [];
+    const target = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      answerJson({ available_capacity: 7, ready_to_close: false })(req, res);
+    });
+    const result = await probeServer((_req, res) => {
+      res.writeHead(302, { location: `http://${target}/health/` });
+      res.end();
+    });
+    expectFailure(result, /HTTP 302 \(a redirect: probes never follow one\)/);
+    expect(asked).toEqual([]);
+  });
+});
 
 describe('HealthProber.probe: a huge answer', () => {
   it.each([
