@@ -2,18 +2,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AllocationModule } from './allocation/allocation.module';
 import { SettingsModule, SettingsSource } from './config/settings.module';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OperatorModule } from './operator/operator.module';
 import { PlatformModule } from './platform/platform.module';
+import { Settings } from './config/settings';
 
 @Module({})
 export class AppModule {
-  static async forRoot(source: SettingsSource = {}): Promise<DynamicModule> {
+  /** The application's root module, and its settings for what is built outside Nest (the HTTP server). */
+  static async forRoot(source: SettingsSource = {}): Promise<{ module: DynamicModule; settings: Settings }> {
     const { module: settingsModule, settings } = await SettingsModule.load(source);
-    return {
-      module: AppModule,
-      imports: [settingsModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule],
-    };
+    const imports = [settingsModule, LifecycleModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule];
+    return { module: { module: AppModule, imports }, settings };
   }
 }

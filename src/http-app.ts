@@ -5,11 +5,14 @@ import { Logger } from 'nestjs-pino';
 import { ClientApi } from './allocation/client-api';
 import { AppModule } from './app.module';
 import { SettingsSource } from './config/settings.module';
-import { BODY_LIMIT_BYTES } from './http-limits';
+import { BODY_LIMIT_BYTES, maxClientConnections } from './http-limits';
 import { serveOpenApi } from './openapi';
 import { securityHeadersHook } from './security-headers';
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** How often the server looks for requests past their timeouts. */
+const CONNECTIONS_CHECK_MS = 1000;
 
 /**
  * Builds the manager's HTTP application the same way for production and for tests: one HTTP
@@ -17,23 +20,32 @@ type RequestHandler = (request: IncomingMessage, response: ServerResponse) => vo
  * ClientApi) or to the Nest application, by method and path.
  */
 export async function createHttpApp(source: SettingsSource = {}): Promise<NestFastifyApplication> {
-  const root = await AppModule.forRoot(source);
+  const { module: root, settings } = await AppModule.forRoot(source);
   // Until the client API exists every request goes to Nest; the server does not listen before then.
   let clientApi: ClientApi | undefined;
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: BODY_LIMIT_BYTES,
     serverFactory: (nest: RequestHandler, options: Record<string, unknown>) => {
-      const server = createServer((request, response) => {
-        const clientPath = clientApi?.routeOf(request);
-        if (clientApi && clientPath) clientApi.handle(clientPath, request, response);
-        else nest(request, response);
-      });
-      // What Fastify does to a server it creates itself: its keep-alive (72 s) outlives a load
-      // balancer's idle timeout (60 s on an ALB), so the balancer never reuses a closed connection.
-      server.keepAliveTimeout = options.keepAliveTimeout as number;
-      server.requestTimeout = options.requestTimeout as number;
-      server.setTimeout(options.connectionTimeout as number);
+      const server = createServer(
+        {
+          // A client slow to send its request (slowloris) holds a socket and a file descriptor; every
+          // client that does so is cut off, checked each second, before the descriptors run out.
+          headersTimeout: settings.HTTP_HEADERS_TIMEOUT * 1000,
+          requestTimeout: settings.HTTP_REQUEST_TIMEOUT * 1000,
+          connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+          // What Fastify does to a server it creates itself: its keep-alive (72 s) outlives a load
+          // balancer's idle timeout (60 s on an ALB), so the balancer never reuses a closed connection.
+          keepAliveTimeout: options.keepAliveTimeout as number,
+        },
+        (request, response) => {
+          const clientPath = clientApi?.routeOf(request);
+          if (clientApi && clientPath) clientApi.handle(clientPath, request, response);
+          else nest(request, response);
+        },
+      );
+      // Beyond this, new connections are closed at once, so that clients can never take the descriptors the probes need.
+      server.maxConnections = maxClientConnections(settings.HTTP_MAX_CONNECTIONS, settings.PROBE_CONCURRENCY);
       return server;
     },
   });

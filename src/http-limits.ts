@@ -1,2 +1,31 @@
+import { readFileSync } from 'node:fs';
+
 /** No endpoint of the manager takes a body; anything larger than this is refused before it is read. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * File descriptors kept back from client connections: the probes' sockets (PROBE_CONCURRENCY
+ * more), the platform's calls, logs and the state directory. Clients that take every descriptor
+ * would make every probe fail at once.
+ */
+const RESERVED_DESCRIPTORS = 256;
+/** Where the limit of open files cannot be read (not Linux). */
+const FALLBACK_MAX_CONNECTIONS = 4096;
+
+/** The client connections the manager holds at once: HTTP_MAX_CONNECTIONS, else what the file descriptor limit leaves. */
+export function maxClientConnections(configured: number | undefined, probeConcurrency: number, openFiles = openFileLimit()): number {
+  if (configured !== undefined) return configured;
+  if (openFiles === undefined) return FALLBACK_MAX_CONNECTIONS;
+  return Math.max(1, openFiles - probeConcurrency - RESERVED_DESCRIPTORS);
+}
+
+/** The soft limit of open files of this process, from /proc/self/limits; undefined where there is none, or no limit. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}

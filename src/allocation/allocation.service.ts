@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { FleetRegistry } from '../fleet/fleet.registry';
+import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 
@@ -16,6 +17,7 @@ export class AllocationService {
     private readonly loop: ReconcileLoop,
     private readonly settings: Settings,
     private readonly metrics: FleetMetrics,
+    private readonly lifecycle: ManagerLifecycle,
   ) {}
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
@@ -27,10 +29,15 @@ export class AllocationService {
   }
 
   private choose(): AllocationOutcome {
+    // A manager shutting down probes no more: a place it handed out now could be handed out again.
+    if (!this.lifecycle.serving) return this.noRoom();
     const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
     // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
     if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.settings.UPSCALE_MARGIN) this.loop.requestPass();
-    if (allocation) return { kind: 'server', ...allocation };
+    return allocation ? { kind: 'server', ...allocation } : this.noRoom();
+  }
+
+  private noRoom(): AllocationOutcome {
     const backup = this.settings.BACKUP_GAMESERVER;
     return backup ? { kind: 'backup', address: backup } : { kind: 'none' };
   }

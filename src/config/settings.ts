@@ -11,6 +11,9 @@ const WHOLE = (min: number) => ({ message: `must be a whole number >= ${min}` })
 const PORT_NUMBER = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
 const HOST_PORT = new RegExp(`^(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:]+\\]):${PORT_NUMBER}$`);
 
+/** No game server has more places than this; a health report of more is a broken server, not a big one. */
+export const MAX_SERVER_CAPACITY = 100_000;
+
 export const PLATFORMS = ['local', 'ecs'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +36,22 @@ export class Settings {
   @toText() @IsString() @MinLength(1)
   HOST = '0.0.0.0';
 
+  /** Seconds between failing readiness (and handing out nothing) and closing the listener, on SIGTERM. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  SHUTDOWN_DELAY = 2;
+
+  /** Seconds a client may take to send a request's headers; slower ones are cut off (slowloris). */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  HTTP_HEADERS_TIMEOUT = 10;
+
+  /** Seconds a client may take to send a whole request. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  HTTP_REQUEST_TIMEOUT = 30;
+
+  /** Client connections held at once; beyond it new ones are closed at once. Unset: from the process's file descriptor limit. */
+  @toNumber() @IsOptional() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  HTTP_MAX_CONNECTIONS?: number;
+
   @toText() @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevelName = 'info';
 
@@ -52,6 +71,7 @@ export class Settings {
   DOWNSCALE_MARGIN = 18;
 
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
+  @Max(MAX_SERVER_CAPACITY, { message: `must be a whole number from 1 to ${MAX_SERVER_CAPACITY}, the most places a health report may show` })
   SERVER_CAPACITY = 10;
 
   @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
@@ -71,6 +91,14 @@ export class Settings {
 
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   UNHEALTHY_THRESHOLD = 3;
+
+  /** Seconds a server whose last good report showed players is kept while its probes fail. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  UNHEALTHY_PLAYER_GRACE = 180;
+
+  /** Share of the healthy servers that, failing at once, makes the manager suspect itself; 1 turns that off. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a share from 0 to 1' }) @Min(0, { message: 'must be a share from 0 to 1' }) @Max(1, { message: 'must be a share from 0 to 1' })
+  PROBE_OUTAGE_THRESHOLD = 0.5;
 
   @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
   RESERVATION_TIMEOUT = 15;
@@ -161,6 +189,9 @@ export function crossFieldErrors(s: Settings): string[] {
     errors.push(
       `DOWNSCALE_MARGIN=${s.DOWNSCALE_MARGIN} must exceed UPSCALE_MARGIN=${s.UPSCALE_MARGIN} by more than SERVER_CAPACITY=${s.SERVER_CAPACITY}, otherwise the fleet would flap`,
     );
+  }
+  if (s.HTTP_HEADERS_TIMEOUT > s.HTTP_REQUEST_TIMEOUT) {
+    errors.push(`HTTP_HEADERS_TIMEOUT=${s.HTTP_HEADERS_TIMEOUT} must not exceed HTTP_REQUEST_TIMEOUT=${s.HTTP_REQUEST_TIMEOUT}: the headers are part of the request`);
   }
   if (s.MIN_SERVERS > s.MAX_SERVERS) {
     errors.push(`MIN_SERVERS=${s.MIN_SERVERS} must not exceed MAX_SERVERS=${s.MAX_SERVERS}`);

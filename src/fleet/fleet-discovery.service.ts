@@ -40,7 +40,7 @@ export class FleetDiscovery implements OnApplicationBootstrap, OnApplicationShut
       try {
         const found = await this.platform.discover();
         this.registry.rebuild(found, Date.now());
-        const draining = found.filter((server) => server.draining).length;
+        const draining = found.filter((server) => server.drainingSince !== undefined).length;
         this.logger.log(`fleet rebuilt from the ${this.platform.name} platform: ${found.length} servers, ${draining} draining`);
         return;
       } catch (error) {

@@ -56,14 +56,21 @@ export class FleetRegistry {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
   }
 
-  /** Replaces the fleet with what the platform reports, as at start-up. */
+  /**
+   * Replaces the fleet with what the platform reports, as at start-up. The platform runs these
+   * servers, so they are no launches: each is probed like any other from the first pass on, and is
+   * never stopped as a launch that timed out. Until a report says otherwise each may have players
+   * (the grace for failing servers with players applies), and offers no place.
+   */
   rebuild(found: readonly PlatformServer[], now: number): void {
     this.servers.clear();
     for (const server of found) {
       const record = this.newServer(server.id, now);
       this.place(record, server);
-      record.draining = server.draining;
-      record.drainingSince = server.draining ? now : undefined;
+      record.everHealthy = true;
+      record.lastHealthyAt = now;
+      record.draining = server.drainingSince !== undefined;
+      record.drainingSince = server.drainingSince;
       this.servers.set(server.id, record);
     }
     this.rebuiltAt = now;
@@ -196,6 +203,7 @@ export class FleetRegistry {
       readyToClose: server.readyToClose,
       consecutiveFailures: server.consecutiveFailures,
       launchedAt: server.launchedAt,
+      lastHealthyAt: server.lastHealthyAt,
       drainingSince: server.drainingSince,
     }));
   }

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { FleetRegistry } from '../fleet/fleet.registry';
+import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
+import { Reconciler } from '../scaling/reconciler.service';
 
 const PLATFORM_CHECK_TIMEOUT_MS = 3000;
 /** Readiness is polled often; the platform (AWS, for ECS) is asked at most this often. */
@@ -13,7 +15,31 @@ export class FleetHealthIndicator {
     private readonly indicators: HealthIndicatorService,
     private readonly registry: FleetRegistry,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
+    private readonly lifecycle: ManagerLifecycle,
+    private readonly reconciler: Reconciler,
   ) {}
+
+  serving() {
+    const check = this.indicators.check('serving');
+    return this.lifecycle.serving ? check.up() : check.down({ message: 'the manager is shutting down and hands out no place' });
+  }
+
+  /**
+   * Up even in a probe outage: the manager still serves the servers that answer, and failing
+   * readiness would take those from the players too. The outage shows in the details instead.
+   */
+  probes() {
+    const outage = this.reconciler.probeOutage();
+    const check = this.indicators.check('probes');
+    if (!outage) return check.up({ outage: false });
+    return check.up({
+      outage: true,
+      failing: outage.figures.failing,
+      of: outage.figures.of,
+      since: new Date(outage.since).toISOString(),
+      message: 'most servers fail their probes at once: suspecting the manager itself; nothing is stopped, launched or drained for it',
+    });
+  }
 
   fleetRebuilt() {
     const check = this.indicators.check('fleet');

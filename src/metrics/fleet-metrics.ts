@@ -69,6 +69,17 @@ export class FleetMetrics {
     registers: [this.registry],
   });
 
+  private readonly probeOutageGauge = new Gauge({
+    name: `${METRIC_PREFIX}probe_outage`,
+    help: '1 while so many servers that were healthy fail their probes at once (PROBE_OUTAGE_THRESHOLD) that the manager suspects itself and stops, launches and drains nothing for it; else 0',
+    registers: [this.registry],
+  });
+  private readonly probeOutageFailing = new Gauge({
+    name: `${METRIC_PREFIX}probe_outage_failing_servers`,
+    help: 'Servers failing their probes during a probe outage; 0 outside one',
+    registers: [this.registry],
+  });
+
   constructor(settings: Settings) {
     const margin = (name: string, help: string, value: number) =>
       new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] }).set(value);
@@ -100,6 +111,12 @@ export class FleetMetrics {
   platformCalled(operation: string, failed: boolean): void {
     this.platformCalls.inc({ operation });
     if (failed) this.platformErrors.inc({ operation });
+  }
+
+  /** Failing servers of a probe outage the last pass found, or undefined if it found none. */
+  probeOutage(outage: { readonly failing: number } | undefined): void {
+    this.probeOutageGauge.set(outage ? 1 : 0);
+    this.probeOutageFailing.set(outage?.failing ?? 0);
   }
 
   probesFailed(count: number): void {

@@ -7,7 +7,8 @@ export interface PlatformServer {
   readonly address: string;
   /** host:port the manager probes. */
   readonly probeAddress: string;
-  readonly draining: boolean;
+  /** When the server began draining (kept by the platform, so that DRAIN_TIMEOUT survives a restart); absent if it is not draining. */
+  readonly drainingSince?: number;
   readonly platformIds: PlatformIds;
 }
 
@@ -35,7 +36,8 @@ export interface GameServerPlatform {
   launch(request: LaunchRequest): Promise<PlatformServer>;
   /** Ends a server and everything it was running on. A server already gone is not an error. */
   stop(server: ServerRef): Promise<void>;
-  setDraining(server: ServerRef, draining: boolean): Promise<void>;
+  /** Records that the server drains since `since`, or, with undefined, that it takes players again. */
+  setDraining(server: ServerRef, since: number | undefined): Promise<void>;
   /** Cheap check that the platform answers, for readiness. */
   ping(): Promise<void>;
 }

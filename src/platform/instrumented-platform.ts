@@ -27,8 +27,8 @@ export class InstrumentedPlatform implements GameServerPlatform {
     return this.call('stop', () => this.inner.stop(server));
   }
 
-  setDraining(server: ServerRef, draining: boolean): Promise<void> {
-    return this.call('setDraining', () => this.inner.setDraining(server, draining));
+  setDraining(server: ServerRef, since: number | undefined): Promise<void> {
+    return this.call('setDraining', () => this.inner.setDraining(server, since));
   }
 
   ping(): Promise<void> {

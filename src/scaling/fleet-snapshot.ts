@@ -8,9 +8,12 @@ export interface ServerView {
   readonly free: number;
   /** Places handed out that the server's report does not show taken yet. */
   readonly reserved: number;
+  /** ready_to_close of the last good report; false for a server adopted before its first probe (it may have players). */
   readonly readyToClose: boolean;
   readonly consecutiveFailures: number;
   readonly launchedAt: number;
+  /** The last good report (or, for an adopted server not probed yet, its adoption); absent while launching. */
+  readonly lastHealthyAt?: number;
   readonly drainingSince?: number;
 }
 
@@ -40,6 +43,13 @@ export interface PolicySettings {
   readonly maxServers: number;
   readonly maxLaunchesInFlight: number;
   readonly unhealthyThreshold: number;
+  /** How long a server whose last good report showed players is kept while its probes fail. */
+  readonly unhealthyPlayerGraceMs: number;
+  /**
+   * The share of the servers that were healthy which, failing their probes at once, makes the
+   * manager suspect itself (its network, its event loop) rather than the servers; 1 turns it off.
+   */
+  readonly probeOutageThreshold: number;
   readonly launchTimeoutMs: number;
   /** 0: a draining server waits for its last player however long that takes. */
   readonly drainTimeoutMs: number;

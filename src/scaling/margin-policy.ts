@@ -1,5 +1,12 @@
 import { FleetSnapshot, PolicySettings, ServerView } from './fleet-snapshot';
-import { ScalingAction, ScalingDecision, StopReason } from './scaling-action';
+import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } from './scaling-action';
+
+/**
+ * Outside a probe outage, at most this share of the servers that had been healthy (and at least
+ * one) is stopped for failed probes in one pass, as Kubernetes rate-limits node evictions: a fault
+ * that grows slowly across the fleet is then still noticed before it has taken much of it.
+ */
+const UNHEALTHY_STOPS_PER_PASS = 0.1;
 
 /** How long launches wait after `consecutive` failures in a row: doubling, capped. */
 export function launchBackoffMs(consecutive: number, settings: PolicySettings): number {
@@ -7,8 +14,26 @@ export function launchBackoffMs(consecutive: number, settings: PolicySettings): 
   return Math.min(settings.launchBackoffMaxMs, settings.launchBackoffBaseMs * 2 ** (consecutive - 1));
 }
 
-function stopReasonFor(server: ServerView, now: number, s: PolicySettings): StopReason | undefined {
-  if (server.state === 'unhealthy' && server.consecutiveFailures >= s.unhealthyThreshold) return 'unhealthy';
+/** How many servers fail their probes, of those that had been healthy. */
+export function probeFailuresOf(servers: readonly Pick<ServerView, 'state'>[]): ProbeOutage {
+  let failing = 0;
+  let of = 0;
+  for (const server of servers) {
+    if (server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy') of += 1;
+    if (server.state === 'unhealthy') failing += 1;
+  }
+  return { failing, of };
+}
+
+/** Failed probes alone are reason to stop this server now (the rate limit aside). */
+function failedForGood(server: ServerView, now: number, s: PolicySettings): boolean {
+  if (server.state !== 'unhealthy' || server.consecutiveFailures < s.unhealthyThreshold) return false;
+  // Players first: a server that last showed a game in progress may be unreachable only from here.
+  const lastSeen = server.lastHealthyAt ?? server.launchedAt;
+  return server.readyToClose || now - lastSeen >= s.unhealthyPlayerGraceMs;
+}
+
+function otherStopReason(server: ServerView, now: number, s: PolicySettings): StopReason | undefined {
   if (server.state === 'launching' && now - server.launchedAt > s.launchTimeoutMs) return 'launch-timeout';
   if (
     server.state === 'draining' &&
@@ -20,6 +45,10 @@ function stopReasonFor(server: ServerView, now: number, s: PolicySettings): Stop
   }
   return undefined;
 }
+
+/** The longest-failing first: their failure is the least likely to be passing. */
+const byLongestFailing = (a: ServerView, b: ServerView) =>
+  b.consecutiveFailures - a.consecutiveFailures || (a.lastHealthyAt ?? 0) - (b.lastHealthyAt ?? 0) || a.id.localeCompare(b.id);
 
 /**
  * Free capacity as the policy counts it: free places of ready servers (net of reservations),
@@ -40,21 +69,38 @@ const byMostRoom = (a: ServerView, b: ServerView) => b.free - a.free || a.launch
 /**
  * The margin policy (DESIGN section 2): from a snapshot of the fleet to the actions that keep the
  * free capacity between the margins. Pure: no clock, no I/O, the same answer for the same input.
+ *
+ * A probe outage: more than `probeOutageThreshold` of the servers that had been healthy fail their
+ * probes at once (and more than one: a single failing server is that server's fault). So many
+ * game servers rarely break together; the manager's own network, its event loop or its file
+ * descriptors do. Envoy's panic threshold and Kubernetes' unhealthy-zone threshold rest on the
+ * same judgement. While it lasts nothing is stopped for failed probes and nothing is launched or
+ * drained, since the count of free places leaves out whatever the failing servers hold.
  */
 export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): ScalingDecision {
   const { now } = snapshot;
   const actions: ScalingAction[] = [];
+  const probes = probeFailuresOf(snapshot.servers);
+  const probeOutage = probes.failing > 1 && probes.failing > s.probeOutageThreshold * probes.of ? probes : undefined;
 
   // Broken servers and launches that never came up go first; the margins below then count without them.
+  // In a probe outage nothing is stopped for failing its probes, a launch that never answered included.
   const live: ServerView[] = [];
+  const failed: ServerView[] = [];
   let timedOutLaunches = 0;
   for (const server of snapshot.servers) {
     if (server.state === 'stopping') continue;
-    const reason = stopReasonFor(server, now, s);
+    const reason = probeOutage ? undefined : otherStopReason(server, now, s);
     if (reason) actions.push({ kind: 'stop', serverId: server.id, reason });
+    else if (!probeOutage && failedForGood(server, now, s)) failed.push(server);
     else live.push(server);
     if (reason === 'launch-timeout') timedOutLaunches += 1;
   }
+  const stopsAllowed = Math.max(1, Math.floor(UNHEALTHY_STOPS_PER_PASS * probes.of));
+  failed.sort(byLongestFailing).forEach((server, index) => {
+    if (index < stopsAllowed) actions.push({ kind: 'stop', serverId: server.id, reason: 'unhealthy' });
+    else live.push(server);
+  });
   // A launch that timed out in this very pass is a failure already: its replacement waits out the back-off too.
   const launchFailures =
     timedOutLaunches > 0
@@ -69,7 +115,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const turnedAway = snapshot.unmetDemand > 0 ? ` (${snapshot.unmetDemand} players turned away)` : '';
   let serving = ready.length + launching.length;
   let launched = 0;
-  let heldBack: string | undefined;
+  let heldBack: HeldBack | undefined;
   const reactivated = new Set<string>();
   const isDrained = (server: ServerView) =>
     server.state === 'draining' && !reactivated.has(server.id) && server.readyToClose && server.reserved === 0;
@@ -98,15 +144,17 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       const roomInFlight = s.maxLaunchesInFlight - launching.length;
       const backoffUntil =
         launchFailures.lastAt === undefined ? 0 : launchFailures.lastAt + launchBackoffMs(launchFailures.consecutive, s);
-      if (now < backoffUntil) {
-        heldBack = `${launchFailures.consecutive} launch failures in a row; next launch in ${backoffUntil - now} ms`;
+      if (probeOutage) {
+        heldBack = { by: 'probe-outage', detail: outageDetail(probeOutage) };
+      } else if (now < backoffUntil) {
+        heldBack = { by: 'launch-backoff', detail: `${launchFailures.consecutive} launch failures in a row; next launch in ${backoffUntil - now} ms` };
       } else {
         launched = Math.max(0, Math.min(wanted, roomUnderMax, roomInFlight));
         if (launched < wanted) {
           heldBack =
             roomUnderMax < wanted
-              ? `MAX_SERVERS=${s.maxServers} reached with ${staying} servers`
-              : `${launching.length} launches in flight (MAX_LAUNCHES_IN_FLIGHT=${s.maxLaunchesInFlight})`;
+              ? { by: 'max-servers', detail: `MAX_SERVERS=${s.maxServers} reached with ${staying} servers` }
+              : { by: 'launches-in-flight', detail: `${launching.length} launches in flight (MAX_LAUNCHES_IN_FLIGHT=${s.maxLaunchesInFlight})` };
         }
       }
       if (launched > 0) {
@@ -123,14 +171,19 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     }
   } else if (free > s.downscaleMargin && ready.length > s.minServers && launching.length === 0) {
     // Never while a launch is in flight: it was started for a shortfall that the next pass may see again.
-    // The emptiest server has the fewest players to wait for, so it is the cheapest to let go.
-    const emptiest = [...ready].sort(byMostRoom)[0];
-    actions.push({
-      kind: 'drain',
-      serverId: emptiest.id,
-      reason: `free capacity ${free} above downscale margin ${s.downscaleMargin}`,
-    });
-    free -= emptiest.free;
+    if (probeOutage) {
+      // What the failing servers hold is unknown: the room counted may be all the fleet has left.
+      heldBack = { by: 'probe-outage', detail: outageDetail(probeOutage) };
+    } else {
+      // The emptiest server has the fewest players to wait for, so it is the cheapest to let go.
+      const emptiest = [...ready].sort(byMostRoom)[0];
+      actions.push({
+        kind: 'drain',
+        serverId: emptiest.id,
+        reason: `free capacity ${free} above downscale margin ${s.downscaleMargin}`,
+      });
+      free -= emptiest.free;
+    }
   }
 
   for (const server of live) {
@@ -147,5 +200,10 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     readyServers: ready.length + reactivated.size - (drained ? 1 : 0),
     launchingServers: launching.length + launched,
     heldBack,
+    probeOutage,
   };
+}
+
+function outageDetail({ failing, of }: ProbeOutage): string {
+  return `${failing} of ${of} servers that were healthy fail their probes at once: the fault is probably the manager's own, so nothing is launched, drained or stopped for it`;
 }

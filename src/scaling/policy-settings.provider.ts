@@ -13,6 +13,8 @@ export function policySettingsFrom(s: Settings): PolicySettings {
     maxServers: s.MAX_SERVERS,
     maxLaunchesInFlight: s.MAX_LAUNCHES_IN_FLIGHT,
     unhealthyThreshold: s.UNHEALTHY_THRESHOLD,
+    unhealthyPlayerGraceMs: s.UNHEALTHY_PLAYER_GRACE * 1000,
+    probeOutageThreshold: s.PROBE_OUTAGE_THRESHOLD,
     launchTimeoutMs: s.LAUNCH_TIMEOUT * 1000,
     drainTimeoutMs: s.DRAIN_TIMEOUT * 1000,
     launchBackoffBaseMs: s.LAUNCH_BACKOFF_BASE * 1000,

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Settings } from '../config/settings';
 import { FleetDiscovery } from '../fleet/fleet-discovery.service';
@@ -10,16 +10,22 @@ const TIMER_NAME = 'reconcile-pass';
 
 /**
  * Runs reconcile passes one after the other, SLEEP_TIME apart, never two at once. A pass asked
- * for while one runs (an allocation that found no room) starts as soon as it ends.
+ * for (an allocation that found no room) comes sooner, but never sooner after the last one than
+ * MIN_PASS_GAP_MS or the last pass's own length: at MAX_SERVERS, in back-off or in a spike every
+ * allocation asks, and the fleet would otherwise be probed without pause.
  */
 @Injectable()
-export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReconcileLoop.name);
   private readonly gapMs: number;
   private running?: Promise<void>;
   private passRequested = false;
   private started = false;
   private stopped = false;
+  /** When the timer of the next pass fires. */
+  private nextAt = Infinity;
+  private lastEndedAt = -Infinity;
+  private lastLengthMs = 0;
   /** Callers waiting for the next pass to start and finish. */
   private readonly waiting: Array<() => void> = [];
 
@@ -36,29 +42,35 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
     void this.discovery.whenRebuilt().then(
       () => {
         this.started = true;
-        this.requestPass();
+        this.startPass();
       },
       () => undefined,
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Shutting down: no pass starts after this, so the manager acts no more. */
+  onModuleDestroy(): void {
     this.stopped = true;
     this.clearTimer();
-    while (this.running) await this.running;
-    for (const resolve of this.waiting.splice(0)) resolve();
-    await this.reconciler.settle();
   }
 
-  /** Starts a pass now, or right after the one that is running. */
+  /**
+   * The pass that runs ends (its probes are bounded by PROBE_TIMEOUT). Actions in flight are not
+   * waited for: a launch may take minutes, and the next manager finds what it left on the platform.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    while (this.running) await this.running;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  /** Starts a pass as soon as the gap after the last one allows, or right after the one that is running. */
   requestPass(): void {
     if (!this.started || this.stopped) return;
     if (this.running) {
       this.passRequested = true;
       return;
     }
-    this.clearTimer();
-    this.running = this.runOnce();
+    this.startAt(this.lastEndedAt + Math.max(MIN_PASS_GAP_MS, this.lastLengthMs));
   }
 
   /** Runs a pass as soon as possible; resolves once a pass that started after this call has finished. */
@@ -70,8 +82,14 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  private startPass(): void {
+    this.clearTimer();
+    this.running = this.runOnce();
+  }
+
   private async runOnce(): Promise<void> {
     const waiters = this.waiting.splice(0);
+    const started = Date.now();
     try {
       await this.reconciler.runPass();
     } catch (error) {
@@ -79,23 +97,30 @@ export class ReconcileLoop implements OnApplicationBootstrap, BeforeApplicationS
     } finally {
       for (const resolve of waiters) resolve();
       this.running = undefined;
+      this.lastEndedAt = Date.now();
+      this.lastLengthMs = this.lastEndedAt - started;
       if (!this.stopped) {
+        this.startAt(this.lastEndedAt + this.gapMs);
         if (this.passRequested) {
           this.passRequested = false;
-          this.running = this.runOnce();
-        } else {
-          this.scheduleNext();
+          this.requestPass();
         }
       }
     }
   }
 
-  private scheduleNext(): void {
+  /** The next pass starts at `at`, unless one is due sooner already. */
+  private startAt(at: number): void {
+    if (at >= this.nextAt) return;
+    const delay = at - Date.now();
+    if (delay <= 0) return this.startPass();
     this.clearTimer();
-    this.scheduler.addTimeout(TIMER_NAME, setTimeout(() => this.requestPass(), this.gapMs));
+    this.nextAt = at;
+    this.scheduler.addTimeout(TIMER_NAME, setTimeout(() => this.startPass(), delay));
   }
 
   private clearTimer(): void {
+    this.nextAt = Infinity;
     if (this.scheduler.doesExist('timeout', TIMER_NAME)) this.scheduler.deleteTimeout(TIMER_NAME);
   }
 }

@@ -5,11 +5,11 @@ import { HealthProber } from '../fleet/health-prober';
 import { countByState } from '../fleet/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
-import { DecisionRecord } from './decision-record';
+import { decisionKey, DecisionRecord } from './decision-record';
 import { LaunchFailures, PolicySettings } from './fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
-import { ScalingAction, ScalingDecision } from './scaling-action';
+import { ProbeOutage, ScalingAction, ScalingDecision } from './scaling-action';
 
 /** Decisions kept for operators: the ones that did something, newest last. */
 const DECISIONS_KEPT = 50;
@@ -18,6 +18,9 @@ export type ActionOrigin = 'policy' | 'operator';
 
 /** What the policy saw when it chose an action, logged with the action. */
 type PolicyInputs = Pick<DecisionRecord, 'serversByState' | 'launchFailures' | 'unmetDemand'> & { readonly freeCapacity: number };
+
+/** A record in the making: the last one's repeats grow while passes decide the same. */
+type KeptDecision = { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] } & { key: string };
 
 /**
  * One reconcile pass: probe every server, ask the policy, start the actions. Actions run in the
@@ -31,7 +34,8 @@ export class Reconciler {
   /** Servers whose platform launch has not resolved yet: they have no address to stop. */
   private readonly unplaced = new Set<string>();
   private readonly actionsInFlight = new Set<Promise<void>>();
-  private readonly decisions: DecisionRecord[] = [];
+  private readonly decisions: KeptDecision[] = [];
+  private outage?: { readonly since: number; readonly figures: ProbeOutage };
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -51,9 +55,10 @@ export class Reconciler {
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand };
-    if (decision.actions.length > 0 || decision.heldBack) {
-      this.remember({ at: new Date(now).toISOString(), ...seen, decision });
-      if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `launch held back: ${decision.heldBack}`);
+    this.noteProbeOutage(decision.probeOutage, now);
+    if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage) {
+      this.remember(decision, seen, now);
+      if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `held back: ${decision.heldBack.detail}`);
     }
     const inputs: PolicyInputs = { ...seen, freeCapacity: decision.freeCapacityBefore };
     for (const action of decision.actions) this.apply(action, 'policy', inputs, now);
@@ -62,8 +67,13 @@ export class Reconciler {
   }
 
   /** Decisions that did something, oldest first. */
-  recentDecisions(): readonly DecisionRecord[] {
-    return this.decisions;
+  recentDecisions(): DecisionRecord[] {
+    return this.decisions.map(({ key: _key, ...record }) => record);
+  }
+
+  /** The probe outage the last pass found, if any, and since when it lasts. */
+  probeOutage(): { readonly since: number; readonly figures: ProbeOutage } | undefined {
+    return this.outage;
   }
 
   /** Starts an action in the background, logged with its reason and the figures behind it. */
@@ -83,7 +93,11 @@ export class Reconciler {
     }
   }
 
-  /** Resolves when every action started so far has finished (used at shutdown and by tests). */
+  /**
+   * Resolves when every action started so far has finished. Shutdown does not wait for this (a
+   * launch may take minutes, and the next manager finds what it left); a test that shares its
+   * process with the manager does, so that no launch outlives it.
+   */
   async settle(): Promise<void> {
     while (this.actionsInFlight.size > 0) await Promise.allSettled([...this.actionsInFlight]);
   }
@@ -111,7 +125,7 @@ export class Reconciler {
     const ref = this.refOf(id);
     if (!ref) return;
     this.track(
-      this.platform.setDraining(ref, draining).catch(() => {
+      this.platform.setDraining(ref, this.registry.get(id)?.drainingSince).catch(() => {
         // The platform keeps what survives a restart; the registry must not claim more than it.
         this.registry.setDraining(id, !draining, Date.now());
       }),
@@ -122,20 +136,33 @@ export class Reconciler {
     const id = `gs-${randomBytes(6).toString('hex')}`;
     this.registry.addLaunching(id, now);
     this.unplaced.add(id);
-    const launching = this.platform
-      .launch({ id, capacity: this.policy.serverCapacity })
-      .then((server) => {
+    const launching = this.platform.launch({ id, capacity: this.policy.serverCapacity }).then(
+      (server) => {
         this.unplaced.delete(id);
-        this.registry.placed(server);
-        this.logger.log({ serverId: id, address: server.address }, `server ${id} placed at ${server.address}`);
-        // It timed out or was stopped while the platform was still placing it.
-        if (this.registry.get(id)?.stopping) this.stop(id);
-      })
-      .catch(() => {
+        try {
+          this.registry.placed(server);
+          this.logger.log({ serverId: id, address: server.address }, `server ${id} placed at ${server.address}`);
+          // It timed out or was stopped while the platform was still placing it.
+          if (this.registry.get(id)?.stopping) this.stop(id);
+        } catch (error) {
+          // The platform runs it, but the registry may not know where: end it rather than leak it.
+          this.registry.setStopping(id, true);
+          this.track(
+            this.platform.stop({ id, platformIds: server.platformIds }).then(
+              () => this.registry.remove(id),
+              () => undefined,
+            ),
+          );
+          this.logger.error({ serverId: id, err: error }, `server ${id} was launched, but recording it failed; stopping it`);
+        }
+      },
+      () => {
         this.unplaced.delete(id);
+        // A launch the policy already stopped as timed out was counted as a failure then.
+        if (!this.registry.get(id)?.stopping) this.recordLaunchFailure();
         this.registry.remove(id);
-        this.recordLaunchFailure();
-      });
+      },
+    );
     this.track(launching);
   }
 
@@ -157,9 +184,32 @@ export class Reconciler {
     this.launchFailures = { consecutive: this.launchFailures.consecutive + 1, lastAt: Date.now() };
   }
 
-  private remember(record: DecisionRecord): void {
-    this.decisions.push(record);
+  private remember(decision: ScalingDecision, seen: Omit<PolicyInputs, 'freeCapacity'>, now: number): void {
+    const at = new Date(now).toISOString();
+    const key = decisionKey(decision);
+    const last = this.decisions.at(-1);
+    if (last?.key === key) {
+      last.repeats += 1;
+      last.lastAt = at;
+      return;
+    }
+    this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, decision });
     if (this.decisions.length > DECISIONS_KEPT) this.decisions.shift();
+  }
+
+  /** A probe outage is said loudly when it begins and when it ends, and counted in the metrics meanwhile. */
+  private noteProbeOutage(figures: ProbeOutage | undefined, now: number): void {
+    const was = this.outage;
+    this.outage = figures && { since: was?.since ?? now, figures };
+    this.metrics.probeOutage(figures);
+    if (figures && !was) {
+      this.logger.error(
+        { probeOutage: figures },
+        `probe outage: ${figures.failing} of ${figures.of} servers that were healthy fail their probes at once; suspecting the manager's own network or load, so no server is stopped for failed probes and none is launched or drained until probes answer again`,
+      );
+    } else if (!figures && was) {
+      this.logger.warn({ probeOutageSeconds: (now - was.since) / 1000 }, `probe outage over after ${Math.round((now - was.since) / 1000)} s: probes answer again`);
+    }
   }
 
   private refOf(id: string): ServerRef | undefined {

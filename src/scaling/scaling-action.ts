@@ -9,6 +9,22 @@ export type ScalingAction =
 
 export type ScalingActionKind = ScalingAction['kind'];
 
+/** Why a launch or a drain that the margins called for did not happen. */
+export type HoldReason = 'launch-backoff' | 'max-servers' | 'launches-in-flight' | 'probe-outage';
+
+export interface HeldBack {
+  readonly by: HoldReason;
+  /** The figures behind it, for people. */
+  readonly detail: string;
+}
+
+/** Too many of the servers that were healthy fail their probes at once: the fault is probably the manager's. */
+export interface ProbeOutage {
+  /** Servers failing their probes, of those that had been healthy. */
+  readonly failing: number;
+  readonly of: number;
+}
+
 /** The policy's answer: the actions, and the figures it based them on, for logs and operators. */
 export interface ScalingDecision {
   readonly actions: readonly ScalingAction[];
@@ -18,6 +34,8 @@ export interface ScalingDecision {
   readonly freeCapacity: number;
   readonly readyServers: number;
   readonly launchingServers: number;
-  /** Why a needed launch did not happen (limits, back-off), if one was held back. */
-  readonly heldBack?: string;
+  /** Why a needed launch (or a drain) did not happen, if one was held back. */
+  readonly heldBack?: HeldBack;
+  /** Present while the manager suspects its own probes: it then stops nothing for failed probes and launches nothing. */
+  readonly probeOutage?: ProbeOutage;
 }

@@ -137,7 +137,8 @@ describe('LocalPlatform.launch', () => {
   it('starts the sample game server on the returned loopback address with the requested capacity', async () => {
     const server = await launch(newPlatform(), 'gs-1', 3);
 
-    expect(server).toMatchObject({ id: 'gs-1', draining: false });
+    expect(server).toMatchObject({ id: 'gs-1' });
+    expect(server.drainingSince).toBeUndefined();
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(server.probeAddress).toBe(server.address);
     expect(await healthWhenUp(server)).toEqual({ available_capacity: 3, ready_to_close: true });
@@ -198,15 +199,29 @@ describe('LocalPlatform.launch', () => {
 });
 
 describe('LocalPlatform.discover', () => {
-  it('lets a new instance on the same directory find the same servers, draining flag included', async () => {
+  it('lets a new instance on the same directory find the same servers, draining and since when included', async () => {
     const first = newPlatform();
     const launched = [await launch(first, 'gs-a'), await launch(first, 'gs-b')];
-    await first.setDraining(launched[1], true);
+    const since = Date.parse('2026-11-30T12:00:00.000Z');
+    await first.setDraining(launched[1], since);
 
     const found = (await newPlatform().discover()).sort(byId);
 
-    expect(found).toEqual([launched[0], { ...launched[1], draining: true }]);
-    expect((await storedRecord('gs-b')).draining).toBe(true);
+    expect(found).toEqual([launched[0], { ...launched[1], drainingSince: since }]);
+    expect(await storedRecord('gs-b')).toMatchObject({ draining: true, drainingSince: '2026-11-30T12:00:00.000Z' });
+  });
+
+  it("takes an earlier manager's draining record, which has no time, as draining from now", async () => {
+    const platform = newPlatform();
+    const launched = await launch(platform, 'gs-old');
+    await writeFile(join(stateDir, 'gs-old.json'), JSON.stringify({ ...(await storedRecord('gs-old')), draining: true }));
+    const before = Date.now();
+
+    const [found] = await newPlatform().discover();
+
+    expect(found.id).toBe(launched.id);
+    expect(found.drainingSince).toBeGreaterThanOrEqual(before);
+    expect(found.drainingSince).toBeLessThanOrEqual(Date.now());
   });
 
   it('forgets a server whose process is dead and removes its file', async () => {

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpApp } from '../../src/http-app';
+import { Reconciler } from '../../src/scaling/reconciler.service';
 import { isAlive, waitFor } from './wait';
 
 export { isAlive, waitFor };
@@ -24,6 +25,7 @@ export const TEST_ENV: Record<string, string> = {
   UNHEALTHY_THRESHOLD: '2',
   PROBE_TIMEOUT: '1',
   LAUNCH_TIMEOUT: '20',
+  SHUTDOWN_DELAY: '0',
   LOG_LEVEL: process.env.TEST_LOGS ?? 'silent',
 };
 
@@ -37,7 +39,13 @@ export async function startManager(env: Record<string, string> = {}, stateDir?: 
   const app = await createHttpApp({ env: { ...TEST_ENV, HOST: '127.0.0.1', LOCAL_STATE_DIR: dir, ...env } });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, url, stateDir: dir, close: () => app.close() };
+  // The process outlives the manager here: let its launches finish, so that destroyFleet finds them.
+  const reconciler = app.get(Reconciler);
+  const close = async () => {
+    await app.close();
+    await reconciler.settle();
+  };
+  return { app, url, stateDir: dir, close };
 }
 
 export interface RecordedServer {

@@ -7,6 +7,7 @@ import {
   Task,
 } from '@aws-sdk/client-ecs';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
+import { drainingSinceOf } from '../draining-since';
 import { DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 /** DescribeTasks and DescribeContainerInstances take at most 100 ARNs per call. */
@@ -94,8 +95,10 @@ export function serverIdOf(task: Task): string {
   return tagOf(task, SERVER_ID_TAG) ?? (task.taskArn ?? '').split('/').pop() ?? '';
 }
 
-export function isDraining(task: Task): boolean {
-  return tagOf(task, DRAINING_TAG) === 'true';
+/** When the task began draining: its tag holds the time (earlier managers wrote `true`); absent if it is not draining. */
+export function drainingSinceOfTask(task: Task, now: number): number | undefined {
+  const tag = tagOf(task, DRAINING_TAG);
+  return tag === undefined ? undefined : drainingSinceOf(tag, now);
 }
 
 /** The game server's port: the host port of the first binding (EC2), else the configured container port. */

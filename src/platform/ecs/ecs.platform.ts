@@ -15,7 +15,7 @@ import { AddressKind, Settings } from '../../config/settings';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
-import { EcsTasks, eniOf, gamePortOf, isDraining, serverIdOf } from './ecs-tasks';
+import { drainingSinceOfTask, EcsTasks, eniOf, gamePortOf, serverIdOf } from './ecs-tasks';
 import { PollOutcome, SharedPoll } from './shared-poll';
 import { DRAINING_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
 
@@ -94,11 +94,12 @@ export class EcsPlatform implements GameServerPlatform {
     if (instanceId) await this.instances.terminate([instanceId]);
   }
 
-  async setDraining(server: ServerRef, draining: boolean): Promise<void> {
+  async setDraining(server: ServerRef, since: number | undefined): Promise<void> {
     const resourceArn = server.platformIds.taskArn;
     if (!resourceArn) throw new Error(`server ${server.id} has no task`);
-    if (draining) await this.ecs.send(new TagResourceCommand({ resourceArn, tags: [{ key: DRAINING_TAG, value: 'true' }] }));
-    else await this.ecs.send(new UntagResourceCommand({ resourceArn, tagKeys: [DRAINING_TAG] }));
+    if (since !== undefined) {
+      await this.ecs.send(new TagResourceCommand({ resourceArn, tags: [{ key: DRAINING_TAG, value: new Date(since).toISOString() }] }));
+    } else await this.ecs.send(new UntagResourceCommand({ resourceArn, tagKeys: [DRAINING_TAG] }));
   }
 
   async ping(): Promise<void> {
@@ -254,7 +255,7 @@ export class EcsPlatform implements GameServerPlatform {
       id: serverIdOf(task),
       address: `${clientIp}:${port}`,
       probeAddress: `${probeIp}:${port}`,
-      draining: isDraining(task),
+      drainingSince: drainingSinceOfTask(task, Date.now()),
       platformIds,
     };
   }

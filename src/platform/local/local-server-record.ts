@@ -10,6 +10,8 @@ export interface LocalServerRecord {
   readonly command: string;
   readonly startedAt: string;
   readonly draining: boolean;
+  /** When draining began (ISO 8601); records of earlier managers have none. */
+  readonly drainingSince?: string;
 }
 
 export function isLocalServerRecord(value: unknown): value is LocalServerRecord {

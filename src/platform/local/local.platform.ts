@@ -4,6 +4,7 @@ import { access, constants, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
+import { drainingSinceOf } from '../draining-since';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
 import { LocalServerRecord } from './local-server-record';
 import { freeLoopbackPort, isSameProcessAlive, pidsWithEnvironment, processStartTime, signalGroup } from './local-process';
@@ -119,10 +120,11 @@ export class LocalPlatform implements GameServerPlatform {
     await this.store.remove(server.id);
   }
 
-  async setDraining(server: ServerRef, draining: boolean): Promise<void> {
+  async setDraining(server: ServerRef, since: number | undefined): Promise<void> {
     const record = await this.store.read(server.id);
     if (!record) throw new Error(`no state file for game server ${server.id}`);
-    await this.store.write({ ...record, draining });
+    const drainingSince = since === undefined ? undefined : new Date(since).toISOString();
+    await this.store.write({ ...record, draining: since !== undefined, drainingSince });
   }
 
   async ping(): Promise<void> {
@@ -144,8 +146,9 @@ export class LocalPlatform implements GameServerPlatform {
       id: record.id,
       address,
       probeAddress: address,
-      draining: record.draining,
+      drainingSince: record.draining ? drainingSinceOf(record.drainingSince, Date.now()) : undefined,
       platformIds: { pid: String(record.pid), port: String(record.port) },
     };
   }
 }
+
