@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * File descriptors kept back from client connections: the probes' sockets (PROBE_CONCURRENCY
- * more), the platform's calls, logs and the state directory. Clients that take every descriptor
- * would make every probe fail at once.
+ * File descriptors kept back from client connections besides the probes' sockets (one per
+ * PROBE_CONCURRENCY): Node's own, the platform's calls, logs, the state directory. Clients that
+ * took every descriptor would make every probe fail at once.
  */
-const RESERVED_DESCRIPTORS = 256;
+const RESERVED_DESCRIPTORS = 64;
 /** Where the limit of open files cannot be read (not Linux). */
 const FALLBACK_MAX_CONNECTIONS = 4096;
 

@@ -7,7 +7,7 @@ const T0 = 1_000_000;
 function fleetWith(free: Record<string, number>): FleetRegistry {
   const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
   registry.rebuild(
-    Object.keys(free).map((id) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, draining: false, platformIds: {} })),
+    Object.keys(free).map((id) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, platformIds: {} })),
     T0,
   );
   for (const [id, capacity] of Object.entries(free)) probe(registry, id, capacity, T0);
@@ -66,5 +66,37 @@ describe('FleetRegistry.allocate', () => {
     // Players joined b on their own: b is now the fullest server with room.
     probe(registry, 'b', 2, T0 + 10);
     expect(allocations(registry, 1, T0 + 100)).toEqual(['b']);
+  });
+});
+
+describe('FleetRegistry.rebuild: servers the platform runs are adopted as running, not as launches', () => {
+  const HOUR = 3_600_000;
+  const adopted = (drainingSince?: number) => {
+    const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+    registry.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', drainingSince, platformIds: {} }], T0);
+    return registry;
+  };
+
+  it('before its first probe: ready with no place to offer, possibly with players, healthy as of the adoption', () => {
+    expect(adopted().snapshot(T0)).toEqual([
+      expect.objectContaining({ id: 'a', state: 'ready', free: 0, readyToClose: false, consecutiveFailures: 0, lastHealthyAt: T0 }),
+    ]);
+    expect(adopted().allocate(T0).allocation).toBeUndefined();
+  });
+
+  it('a failed probe counts against it at once, as for any running server', () => {
+    const registry = adopted();
+    expect(registry.recordProbe('a', { ok: false, error: 'ECONNREFUSED' }, T0 + 1)).toEqual({ from: 'ready', to: 'unhealthy' });
+    expect(registry.snapshot(T0 + 1)[0]).toMatchObject({ state: 'unhealthy', consecutiveFailures: 1 });
+  });
+
+  it('a good probe gives it its room', () => {
+    const registry = adopted();
+    probe(registry, 'a', 7, T0 + 1);
+    expect(registry.snapshot(T0 + 1)[0]).toMatchObject({ state: 'ready', free: 7 });
+  });
+
+  it('a draining server keeps the time its draining began', () => {
+    expect(adopted(T0 - HOUR).snapshot(T0)[0]).toMatchObject({ state: 'draining', drainingSince: T0 - HOUR });
   });
 });

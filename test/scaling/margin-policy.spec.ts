@@ -459,6 +459,109 @@ describe('decideScaling', () => {
     ])('$name', check);
   });
 
+  describe('players first: UNHEALTHY_PLAYER_GRACE (3 min here)', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'a failing server whose last report showed players is kept within the grace, and gets no players',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 5, { readyToClose: false, lastHealthyAt: NOW - 3 * MINUTE + 1 })],
+        actions: [],
+        free: 10,
+      },
+      {
+        name: 'once the grace has passed it is stopped',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 5, { readyToClose: false, lastHealthyAt: NOW - 3 * MINUTE })],
+        actions: ['stop u unhealthy'],
+      },
+      {
+        name: 'a failing server whose last report showed no players is stopped at the threshold, as before',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 3, { readyToClose: true, lastHealthyAt: NOW - SECOND })],
+        actions: ['stop u unhealthy'],
+      },
+      {
+        name: 'with players and within the grace, it is not replaced either: the margin counts without it',
+        servers: [ready('a', 2), ready('b', 1), unhealthy('u', 3, { readyToClose: false, lastHealthyAt: NOW - MINUTE })],
+        actions: ['launch 1'],
+        free: 13,
+      },
+      {
+        name: 'UNHEALTHY_PLAYER_GRACE=0 stops it at the threshold',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 3, { readyToClose: false, lastHealthyAt: NOW - SECOND })],
+        settings: { unhealthyPlayerGraceMs: 0 },
+        actions: ['stop u unhealthy'],
+      },
+    ])('$name', check);
+  });
+
+  describe('probe outage: most servers that were healthy fail at once (PROBE_OUTAGE_THRESHOLD 0.5)', () => {
+    const failing = (id: string) => unhealthy(id, 10, { readyToClose: true, lastHealthyAt: NOW - HOUR });
+    it.each<PolicyCase>([
+      {
+        name: 'every server failing: nothing stopped, nothing launched, and the decision says why',
+        servers: [failing('u1'), failing('u2'), failing('u3')],
+        actions: [],
+        heldBack: /3 of 3 servers that were healthy fail their probes at once/,
+      },
+      {
+        name: 'more than half failing: the ones that answer keep serving, and nothing is stopped or launched',
+        servers: [ready('a', 1), ready('b', 1), failing('u1'), failing('u2'), failing('u3')],
+        actions: [],
+        heldBack: /3 of 5 servers/,
+      },
+      {
+        name: 'exactly half failing is no outage: one stop a pass (10 % of 4, at least 1), the longest failing first',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u1', 4, { readyToClose: true }), unhealthy('u2', 6, { readyToClose: true })],
+        actions: ['stop u2 unhealthy'],
+      },
+      {
+        name: 'a single server failing is no outage, even alone in the fleet: it is replaced',
+        servers: [failing('u1')],
+        actions: ['stop u1 unhealthy', 'launch 1'],
+      },
+      {
+        name: 'a launch that timed out is not stopped in an outage: its probes may fail for the same reason',
+        servers: [failing('u1'), failing('u2'), launching('l', { launchedAt: NOW - HOUR })],
+        actions: [],
+      },
+      {
+        name: 'no drain on the room counted in an outage: the failing servers may hold the players',
+        servers: [ready('a', 10), ready('b', 10), failing('u1'), failing('u2'), failing('u3')],
+        settings: { minServers: 0, downscaleMargin: 15 },
+        actions: [],
+        heldBack: /3 of 5 servers/,
+      },
+      {
+        name: 'a drained server that answers is still stopped in an outage',
+        servers: [ready('a', 5), failing('u1'), failing('u2'), failing('u3'), draining('d', 10, { readyToClose: true })],
+        actions: ['stop d drained'],
+      },
+      {
+        name: 'PROBE_OUTAGE_THRESHOLD=1 turns it off',
+        servers: [failing('u1'), failing('u2')],
+        settings: { probeOutageThreshold: 1 },
+        actions: ['stop u1 unhealthy', 'launch 1'],
+      },
+      {
+        name: 'launching servers are not counted: 2 failing of 3 healthy, with 5 launching, is an outage',
+        servers: [ready('a', 10), failing('u1'), failing('u2'), ...['l1', 'l2', 'l3', 'l4', 'l5'].map((id) => launching(id))],
+        actions: [],
+      },
+    ])('$name', check);
+
+    it('reports the outage with its figures, and none outside one', () => {
+      expect(decideScaling(snapshot([ready('a', 5), failing('u1'), failing('u2')]), SETTINGS).probeOutage).toEqual({ failing: 2, of: 3 });
+      expect(decideScaling(snapshot([ready('a', 5), ready('b', 5), failing('u1')]), SETTINGS).probeOutage).toBeUndefined();
+    });
+  });
+
+  describe('stops for failed probes are rate-limited outside an outage: 10 % of the servers that were healthy a pass, at least 1', () => {
+    const failing = (id: string, failures = 3) => unhealthy(id, failures, { readyToClose: true, lastHealthyAt: NOW - MINUTE });
+    const readyServers = (count: number) => Array.from({ length: count }, (_, i) => ready(`r${String(i).padStart(2, '0')}`, 1));
+    it.each<PolicyCase>([
+      { name: '3 failing of 20: 2 stopped this pass, the longest failing first', servers: [...readyServers(17), failing('u1', 3), failing('u2', 9), failing('u3', 5)], actions: ['stop u2 unhealthy', 'stop u3 unhealthy'] },
+      { name: '2 failing of 10: 1 stopped this pass', servers: [...readyServers(8), failing('u1', 3), failing('u2', 4)], actions: ['stop u2 unhealthy'] },
+    ])('$name', check);
+  });
+
   describe('launch timeout', () => {
     it.each<PolicyCase>([
       {

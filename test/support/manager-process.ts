@@ -14,11 +14,14 @@ export interface ManagerProcess {
 
 /**
  * Runs the built manager (`npm start` runs the same file) as its own process, as in production,
- * so that it can be killed for real. Only the given variables and PATH reach it.
+ * so that it can be killed for real. Only the given variables and PATH reach it. `openFiles`
+ * lowers its limit of open files (`ulimit -n`), as a container's may be.
  */
-export async function spawnManager(env: Record<string, string>, cwd?: string): Promise<ManagerProcess> {
+export async function spawnManager(env: Record<string, string>, cwd?: string, openFiles?: number): Promise<ManagerProcess> {
   const port = await freeLoopbackPort();
-  const child = spawn(process.execPath, [MAIN], {
+  const [command, args] =
+    openFiles === undefined ? [process.execPath, [MAIN]] : ['/bin/sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$1"`, process.execPath, MAIN]];
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
