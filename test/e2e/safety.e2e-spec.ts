@@ -103,19 +103,25 @@ describe('10 game servers with players whose health endpoints all stop answering
     await rm(silentDir, { recursive: true, force: true });
   });
 
-  it('stop nothing, launch nothing, drop no player; the alarm is raised and cleared; allocation answers 503 meanwhile', async () => {
-    manager = await startManager({
+  /** A manager of 10 ready servers (room for 10 more) whose health endpoints go silent on demand. */
+  async function startTenServers(playerGraceSeconds: number): Promise<RunningManager> {
+    const started = await startManager({
       ADMIN_TOKEN: TOKEN,
       MIN_SERVERS: '10',
       MAX_SERVERS: '20',
       PROBE_TIMEOUT: '0.5',
       UNHEALTHY_THRESHOLD: '2',
-      // The grace for servers with players is short: the outage alone must keep them.
-      UNHEALTHY_PLAYER_GRACE: '1',
+      UNHEALTHY_PLAYER_GRACE: String(playerGraceSeconds),
       LOCAL_GAMESERVER_COMMAND: hostile(`MODE=good SILENT_DIR='${silentDir}'`),
     });
+    await waitFor('10 ready servers', async () => (await acceptingServers(started)).length === 10, 30_000);
+    return started;
+  }
+
+  it('stop nothing, launch nothing, drop no player; the alarm is raised and cleared; allocation answers 503 meanwhile', async () => {
+    // The grace for servers with players is short: the outage alone must keep them.
+    manager = await startTenServers(1);
     const url = manager.url;
-    await waitFor('10 ready servers', async () => (await acceptingServers(manager!)).length === 10, 30_000);
     const servers = await recordedServers(manager.stateDir);
     for (const server of servers) sockets.push(await connectPlayer(`127.0.0.1:${server.port}`));
     await waitFor('every server reporting its player', async () => (await fleetOf(url)).every((s) => s.state === 'ready' && !s.readyToClose));
@@ -156,17 +162,8 @@ describe('10 game servers with players whose health endpoints all stop answering
   }, 120_000);
 
   it('one server with a player and one without stop answering: the empty one is replaced at once, the other only after UNHEALTHY_PLAYER_GRACE', async () => {
-    manager = await startManager({
-      ADMIN_TOKEN: TOKEN,
-      MIN_SERVERS: '10',
-      MAX_SERVERS: '20',
-      PROBE_TIMEOUT: '0.5',
-      UNHEALTHY_THRESHOLD: '2',
-      UNHEALTHY_PLAYER_GRACE: '6',
-      LOCAL_GAMESERVER_COMMAND: hostile(`MODE=good SILENT_DIR='${silentDir}'`),
-    });
+    manager = await startTenServers(6);
     const url = manager.url;
-    await waitFor('10 ready servers', async () => (await acceptingServers(manager!)).length === 10, 30_000);
     const [withPlayer, empty] = await recordedServers(manager.stateDir);
     sockets.push(await connectPlayer(`127.0.0.1:${withPlayer.port}`));
     await waitFor('the player to be reported', async () => (await fleetOf(url)).some((s) => s.id === withPlayer.id && !s.readyToClose));
