@@ -145,7 +145,11 @@ export class Settings {
   @toText() @IsIn(PUBLIC_IP_MODES, { message: `must be one of: ${PUBLIC_IP_MODES.join(', ')}` })
   ECS_ASSIGN_PUBLIC_IP: (typeof PUBLIC_IP_MODES)[number] = 'ENABLED';
 
-  /** The container port of the game server, where DescribeTasks shows no network binding (Fargate). */
+  /** The game server's container in the task definition; empty: the first (essential) one that maps a port. */
+  @toText() @IsOptional() @IsString() @MinLength(1)
+  ECS_CONTAINER_NAME?: string;
+
+  /** The game server's container port; empty: the game container's first mapped port. */
   @toNumber() @IsOptional() @IsInt(WHOLE(1)) @Min(1, WHOLE(1)) @Max(65535, { message: 'must be a port number from 1 to 65535' })
   ECS_CONTAINER_PORT?: number;
 

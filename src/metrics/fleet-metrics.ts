@@ -80,6 +80,12 @@ export class FleetMetrics {
     registers: [this.registry],
   });
 
+  private readonly unadopted = new Gauge({
+    name: `${METRIC_PREFIX}unadopted_tasks`,
+    help: 'RUNNING tasks of the game server family that the last discovery could not resolve to an address (no game port): left alone, neither adopted nor stopped',
+    registers: [this.registry],
+  });
+
   constructor(settings: Settings) {
     const margin = (name: string, help: string, value: number) =>
       new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] }).set(value);
@@ -117,6 +123,10 @@ export class FleetMetrics {
   probeOutage(outage: { readonly failing: number } | undefined): void {
     this.probeOutageGauge.set(outage ? 1 : 0);
     this.probeOutageFailing.set(outage?.failing ?? 0);
+  }
+
+  unadoptedTasks(count: number): void {
+    this.unadopted.set(count);
   }
 
   probesFailed(count: number): void {

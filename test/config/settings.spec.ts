@@ -31,6 +31,7 @@ const DEFAULTS = {
   ECS_SUBNETS: undefined,
   ECS_SECURITY_GROUPS: undefined,
   ECS_ASSIGN_PUBLIC_IP: 'ENABLED',
+  ECS_CONTAINER_NAME: undefined,
   ECS_CONTAINER_PORT: undefined,
   CLIENT_ADDRESS: 'public',
   PROBE_ADDRESS: 'public',

@@ -111,6 +111,70 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(players[0].socket.readyState).toBe(players[0].socket.OPEN);
   });
 
+  describe('ports as ECS reports them', () => {
+    const AWSVPC = { family: 'LaunchGameserver', networkMode: 'awsvpc' as const, containers: [{ name: 'gameserver', containerPort: 7777 }] };
+    const FARGATE_ENV = { ECS_LAUNCH_TYPE: 'FARGATE', ECS_SUBNETS: 'subnet-0abc' };
+
+    it('Fargate: a restarted manager without ECS_CONTAINER_PORT adopts the RUNNING tasks (no networkBindings) at their ENI and container port, and stops none', async () => {
+      install({ taskDefinitions: [AWSVPC] });
+      const seeded = await fake.seedTasks(2, { launchType: 'FARGATE' });
+      const manager = await start({ ...FARGATE_ENV, MIN_SERVERS: '2' });
+      const accepting = await waitFor('two ready servers', async () => {
+        const servers = await acceptingServers(manager);
+        return servers.length === 2 && servers;
+      });
+      expect(accepting.every((address) => /^127\.0\.\d+\.\d+:7777$/.test(address))).toBe(true);
+      expect(fake.calls('StopTask')).toHaveLength(0);
+      expect(running(fake).tasks.map((t) => t.taskArn).sort()).toEqual(seeded.map((t) => t.taskArn).sort());
+      expect(fake.calls('DescribeTaskDefinition')).toHaveLength(1);
+      expect(fake.calls('RunTask')).toHaveLength(0);
+    });
+
+    it("bridge: a sidecar with a port listed first does not count; the game container's host port does", async () => {
+      install({
+        taskDefinitions: [{ family: 'LaunchGameserver', networkMode: 'bridge', containers: [{ name: 'metrics', containerPort: 9100 }, { name: 'gameserver', containerPort: 8000 }], gameContainer: 'gameserver' }],
+      });
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ ECS_CONTAINER_NAME: 'gameserver' });
+      await waitFor('the seeded server ready at its game port', async () => (await acceptingServers(manager)).includes(`127.0.0.1:${task.port}`));
+    });
+
+    it('a RUNNING task whose game port cannot be resolved is reported and left alone, never stopped', async () => {
+      install();
+      const seeded = await fake.seedTasks(2);
+      const manager = await start({ ECS_CONTAINER_NAME: 'no-such-container', MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      const metrics = await (await fetch(`${manager.url}/metrics`)).text();
+      expect(metrics).toMatch(/^fleet_manager_unadopted_tasks 2$/m);
+      await sleep(500);
+      expect(fake.calls('StopTask')).toHaveLength(0);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      expect(running(fake).tasks.map((t) => t.taskArn).sort()).toEqual(seeded.map((t) => t.taskArn).sort());
+    });
+  });
+
+  describe('eventual consistency: DescribeTasks answers MISSING for a task just created', () => {
+    it('a launch waits for its task to appear instead of failing', async () => {
+      install({ describeLagMs: 600 });
+      const manager = await start();
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      expect(fake.calls('RunInstances')).toHaveLength(1);
+      expect(fake.calls('StartTask')).toHaveLength(1);
+      const metrics = await (await fetch(`${manager.url}/metrics`)).text();
+      expect(metrics).not.toMatch(/fleet_manager_platform_errors_total\{operation="launch"\} [1-9]/);
+    });
+
+    it('the start-up sweep terminates no instance whose task DescribeTasks missed', async () => {
+      install({ describeLagMs: 3000 });
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      await sleep(300);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      expect(fake.instances().find((i) => i.instanceId === task.ec2InstanceId)?.state).toBe('running');
+    });
+  });
+
   it('terminates an instance left without a task by a manager that crashed between RunInstances and StartTask', async () => {
     install();
     await fake.seedTasks(1);
@@ -237,8 +301,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(describes.length).toBeLessThanOrEqual(pollsAtMost(describes));
   });
 
-  it('Fargate: RunTask with awsvpc networking, the address from the ENI, and stop', async () => {
-    install();
+  it('Fargate: RunTask with awsvpc networking, the address from the ENI at the container port (no bindings), and stop', async () => {
+    install({ taskDefinitions: [{ family: 'LaunchGameserver', networkMode: 'awsvpc', containers: [{ name: 'gameserver', containerPort: 7777 }] }] });
     const manager = await start({
       ECS_LAUNCH_TYPE: 'FARGATE',
       ECS_SUBNETS: 'subnet-0abc,subnet-0def',
@@ -250,7 +314,10 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       return servers.length === 1 && servers;
     });
     const [task] = running(fake).tasks;
-    expect(address).toBe(`127.0.0.1:${task.port}`);
+    const eni = fake.tasks()[0].networkInterfaceId;
+    expect(address).toMatch(/^127\.0\.\d+\.\d+:7777$/);
+    expect(address).not.toMatch(/^127\.0\.0\.1:/);
+    expect(eni).toBeDefined();
     expect(fake.calls('RunTask')[0].input).toMatchObject({
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0abc', 'subnet-0def'], securityGroups: ['sg-0123'], assignPublicIp: 'ENABLED' } },

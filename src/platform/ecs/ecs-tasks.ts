@@ -15,6 +15,12 @@ const DESCRIBE_BATCH = 100;
 /** Instance ids per `ec2InstanceId in [...]` filter: about 1,000 characters, well within the 2,000 AWS allows an expression. */
 const LIST_FILTER_BATCH = 50;
 
+export interface DescribedTasks {
+  readonly tasks: Task[];
+  /** ARNs asked about that DescribeTasks answered in `failures` (MISSING). */
+  readonly missing: string[];
+}
+
 /** Reading the fleet's tasks and container instances from ECS, in as few calls as its limits allow. */
 export class EcsTasks {
   constructor(
@@ -24,11 +30,13 @@ export class EcsTasks {
   ) {}
 
   /**
-   * Every task of the family that ECS means to keep running, through every page. Each page is
-   * described while the next one is listed, so a large fleet waits for the list, not for both.
+   * Every task of the family that ECS means to keep running, through every page, and the ARNs
+   * listed that DescribeTasks did not find (its `failures`: ECS is eventually consistent, so a
+   * task just listed may be missing from a describe). Each page is described while the next one
+   * is listed, so a large fleet waits for the list, not for both.
    */
-  async listRunning(): Promise<Task[]> {
-    const described: Promise<Task[]>[] = [];
+  async listRunning(): Promise<DescribedTasks> {
+    const described: Promise<DescribedTasks>[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.ecs.send(
@@ -40,15 +48,16 @@ export class EcsTasks {
       described.push(pageTasks);
       nextToken = page.nextToken;
     } while (nextToken);
-    return (await Promise.all(described)).flat();
+    const pages = await Promise.all(described);
+    return { tasks: pages.flatMap((page) => page.tasks), missing: pages.flatMap((page) => page.missing) };
   }
 
-  async describe(taskArns: readonly string[]): Promise<Task[]> {
+  async describe(taskArns: readonly string[]): Promise<DescribedTasks> {
     const batches = await inParallel(chunks(taskArns, DESCRIBE_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       const answer = await this.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch, include: ['TAGS'] }));
-      return answer.tasks ?? [];
+      return { tasks: answer.tasks ?? [], missing: (answer.failures ?? []).map((f) => f.arn).filter((arn): arn is string => arn !== undefined) };
     });
-    return batches.flat();
+    return { tasks: batches.flatMap((b) => b.tasks), missing: batches.flatMap((b) => b.missing) };
   }
 
   /** The EC2 instance behind each container instance. */
@@ -99,15 +108,6 @@ export function serverIdOf(task: Task): string {
 export function drainingSinceOfTask(task: Task, now: number): number | undefined {
   const tag = tagOf(task, DRAINING_TAG);
   return tag === undefined ? undefined : drainingSinceOf(tag, now);
-}
-
-/** The game server's port: the host port of the first binding (EC2), else the configured container port. */
-export function gamePortOf(task: Task, fallback?: number): number | undefined {
-  for (const container of task.containers ?? []) {
-    const binding = container.networkBindings?.find((b) => b.hostPort ?? b.containerPort);
-    if (binding) return binding.hostPort ?? binding.containerPort;
-  }
-  return fallback;
 }
 
 /** Fargate: the task's network interface and its private address. */

@@ -10,16 +10,31 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-ecs';
 import { Injectable, Logger } from '@nestjs/common';
+import { FleetMetrics } from '../../metrics/fleet-metrics';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressKind, Settings } from '../../config/settings';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
-import { drainingSinceOfTask, EcsTasks, eniOf, gamePortOf, serverIdOf } from './ecs-tasks';
+import { drainingSinceOfTask, EcsTasks, eniOf, serverIdOf } from './ecs-tasks';
+import { GameContainerChoice, GamePort, gamePortOf } from './game-endpoint';
+import { EcsTaskDefinitions } from './task-definitions';
 import { PollOutcome, SharedPoll } from './shared-poll';
 import { DRAINING_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
 
 const DESCRIBE_ENIS_BATCH = 200;
+/**
+ * DescribeTasks is eventually consistent: a task just started may be MISSING for a few seconds
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html). Only
+ * after this long is a missing task taken as gone.
+ */
+const MISSING_AFTER_START_MS = 30_000;
+
+/** A task that runs, and the port its game server listens on. */
+interface UpTask {
+  readonly task: Task;
+  readonly port: number;
+}
 
 /**
  * Game servers as ECS tasks. EC2 launch type: one instance per server, launched from the launch
@@ -39,13 +54,18 @@ export class EcsPlatform implements GameServerPlatform {
   private readonly launchTimeoutMs: number;
   /** EC2 instances of launches in flight, until their ECS agent joins the cluster: instance id -> container instance ARN. */
   private readonly joins: SharedPoll<string>;
-  /** Tasks of launches in flight, until they run: task ARN -> task. */
-  private readonly starts: SharedPoll<Task>;
+  /** Tasks of launches in flight, until they run: task ARN -> the task and its game port. */
+  private readonly starts: SharedPoll<UpTask>;
+  /** When each task of a launch in flight was started, for the grace of DescribeTasks' eventual consistency. */
+  private readonly startedAt = new Map<string, number>();
+  private readonly definitions: EcsTaskDefinitions;
+  private readonly gameContainer: GameContainerChoice;
 
   constructor(
     private readonly ecs: ECSClient,
     private readonly ec2: EC2Client,
     private readonly settings: Settings,
+    private readonly metrics: FleetMetrics,
   ) {
     this.cluster = settings.ECS_CLUSTER;
     this.taskDefinition = settings.SERVER_TASK_DEFINITION ?? '';
@@ -55,30 +75,44 @@ export class EcsPlatform implements GameServerPlatform {
     this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
     this.joins = new SharedPoll(this.pollMs, (instanceIds) => this.lookUpJoins(instanceIds), this.logger);
     this.starts = new SharedPoll(this.pollMs, (taskArns) => this.lookUpStarts(taskArns), this.logger);
-  }
-
-  /** Running, with the port its game server listens on known. */
-  private isUp(task: Task): boolean {
-    return task.lastStatus === 'RUNNING' && gamePortOf(task, this.settings.ECS_CONTAINER_PORT) !== undefined;
+    this.definitions = new EcsTaskDefinitions(ecs);
+    this.gameContainer = { containerName: settings.ECS_CONTAINER_NAME, containerPort: settings.ECS_CONTAINER_PORT };
   }
 
   private get onEc2(): boolean {
     return this.settings.ECS_LAUNCH_TYPE === 'EC2';
   }
 
+  /**
+   * The fleet as ECS runs it. A RUNNING task is never stopped here: one whose game port cannot be
+   * resolved is reported and left alone. Only a task of the manager's own launches that never came
+   * to run (PROVISIONING, PENDING) is stopped: nobody waits for it any more.
+   */
   async discover(): Promise<PlatformServer[]> {
-    const tasks = await this.tasks.listRunning();
-    // A task still pending was an unfinished launch of an earlier manager: nobody waits for it any more.
-    for (const task of tasks.filter((t) => !this.isUp(t))) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
-    const running = tasks.filter((task) => this.isUp(task));
+    const { tasks, missing } = await this.tasks.listRunning();
+    const ports = await this.portsOf(tasks.filter((task) => task.lastStatus === 'RUNNING'));
+    const unfinished = tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY);
+    for (const task of unfinished) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
+
+    const up: UpTask[] = [];
+    const unresolved: string[] = [];
+    for (const task of tasks) {
+      const port = ports.get(task.taskArn as string);
+      if (port && 'port' in port) up.push({ task, port: port.port });
+      else if (port) unresolved.push(`${task.taskArn}: ${port.unresolved}`);
+    }
+    this.metrics.unadoptedTasks(unresolved.length);
+    if (unresolved.length > 0) {
+      this.logger.warn({ unresolved }, `${unresolved.length} RUNNING task(s) of the family have no game port the manager can resolve; left alone, not adopted (check ECS_CONTAINER_NAME and ECS_CONTAINER_PORT)`);
+    }
 
     // The orphan sweep and the address lookups are independent: run them side by side.
     const [addresses] = await Promise.all([
-      this.onEc2 ? this.ec2AddressesOf(running) : this.eniAddressesOf(running),
-      this.onEc2 ? this.terminateOrphans(running) : undefined,
+      this.onEc2 ? this.ec2AddressesOf(up.map((u) => u.task)) : this.eniAddressesOf(up.map((u) => u.task)),
+      this.onEc2 ? this.terminateOrphans(tasks.filter((task) => !unfinished.includes(task)), missing) : undefined,
     ]);
-    return running.flatMap((task) => {
-      const server = this.toServer(task, addresses.get(task.taskArn as string));
+    return up.flatMap(({ task, port }) => {
+      const server = this.toServer(task, port, addresses.get(task.taskArn as string));
       return server ? [server] : [];
     });
   }
@@ -117,9 +151,9 @@ export class EcsPlatform implements GameServerPlatform {
           new StartTaskCommand({ cluster: this.cluster, taskDefinition: this.taskDefinition, containerInstances: [containerInstance], tags, startedBy: STARTED_BY }),
         ),
       );
-      const task = await this.waitRunning(taskArn, deadline);
+      const { task, port } = await this.waitRunning(taskArn, deadline);
       const addresses = (await this.instances.addresses([instanceId])).get(instanceId);
-      const server = this.toServer(task, addresses, instanceId);
+      const server = this.toServer(task, port, addresses, instanceId);
       if (!server) throw new Error(`task ${taskArn} runs but has no address`);
       return server;
     } catch (error) {
@@ -151,9 +185,9 @@ export class EcsPlatform implements GameServerPlatform {
       ),
     );
     try {
-      const task = await this.waitRunning(taskArn, deadline);
+      const { task, port } = await this.waitRunning(taskArn, deadline);
       const addresses = (await this.eniAddressesOf([task])).get(taskArn);
-      const server = this.toServer(task, addresses);
+      const server = this.toServer(task, port, addresses);
       if (!server) throw new Error(`task ${taskArn} runs but has no address`);
       return server;
     } catch (error) {
@@ -179,8 +213,19 @@ export class EcsPlatform implements GameServerPlatform {
     }
   }
 
-  private waitRunning(taskArn: string, deadline: number): Promise<Task> {
-    return this.starts.wait(taskArn, `task ${taskArn} to run`, deadline);
+  private async waitRunning(taskArn: string, deadline: number): Promise<UpTask> {
+    this.startedAt.set(taskArn, Date.now());
+    try {
+      return await this.starts.wait(taskArn, `task ${taskArn} to run with a game port`, deadline);
+    } finally {
+      this.startedAt.delete(taskArn);
+    }
+  }
+
+  /** The game port of each task, from its task definition (asked once per revision). */
+  private async portsOf(tasks: readonly Task[]): Promise<Map<string, GamePort>> {
+    const definitions = await this.definitions.all(tasks.map((task) => task.taskDefinitionArn as string));
+    return new Map(tasks.map((task) => [task.taskArn as string, gamePortOf(task, definitions.get(task.taskDefinitionArn as string)!, this.gameContainer)]));
   }
 
   private async lookUpJoins(instanceIds: string[]): Promise<Map<string, PollOutcome<string>>> {
@@ -188,14 +233,21 @@ export class EcsPlatform implements GameServerPlatform {
     return new Map([...joined].map(([instanceId, arn]) => [instanceId, { value: arn }]));
   }
 
-  /** Each starting task's fate so far: up, stopped for good (or gone), or not decided yet (left out). */
-  private async lookUpStarts(taskArns: string[]): Promise<Map<string, PollOutcome<Task>>> {
-    const found = new Map((await this.tasks.describe(taskArns)).map((task) => [task.taskArn as string, task]));
-    const outcomes = new Map<string, PollOutcome<Task>>();
+  /**
+   * Each starting task's fate so far: up with its game port, stopped for good (or missing well
+   * after its start), or not decided yet (left out).
+   */
+  private async lookUpStarts(taskArns: string[]): Promise<Map<string, PollOutcome<UpTask>>> {
+    const { tasks } = await this.tasks.describe(taskArns);
+    const found = new Map(tasks.map((task) => [task.taskArn as string, task]));
+    const ports = await this.portsOf(tasks.filter((task) => task.lastStatus === 'RUNNING'));
+    const outcomes = new Map<string, PollOutcome<UpTask>>();
     for (const arn of taskArns) {
       const task = found.get(arn);
-      if (!task || task.lastStatus === 'STOPPED') outcomes.set(arn, { error: new Error(`task ${arn} stopped: ${task?.stoppedReason ?? 'missing'}`) });
-      else if (this.isUp(task)) outcomes.set(arn, { value: task });
+      const port = ports.get(arn);
+      if (task?.lastStatus === 'STOPPED') outcomes.set(arn, { error: new Error(`task ${arn} stopped: ${task.stoppedReason ?? 'no reason given'}`) });
+      else if (!task && Date.now() - (this.startedAt.get(arn) ?? 0) > MISSING_AFTER_START_MS) outcomes.set(arn, { error: new Error(`task ${arn} is missing`) });
+      else if (task && port && 'port' in port) outcomes.set(arn, { value: { task, port: port.port } });
     }
     return outcomes;
   }
@@ -230,22 +282,29 @@ export class EcsPlatform implements GameServerPlatform {
     return new Map([...enis].map(([arn, eni]) => [arn, { privateIp: eni.privateIp, publicIp: eni.eniId ? publicIps.get(eni.eniId) : undefined }]));
   }
 
-  /** Instances the manager launched that run none of the fleet's tasks: a launch that crashed half-way. */
-  private async terminateOrphans(running: readonly Task[]): Promise<void> {
-    const serving = new Set(running.map(serverIdOf));
+  /**
+   * Instances the manager launched that run none of the fleet's tasks: a launch that crashed
+   * half-way. Every task listed and left running counts, whatever its state. When DescribeTasks missed a listed
+   * task, an instance may only look abandoned: the sweep waits for a complete view.
+   */
+  private async terminateOrphans(tasks: readonly Task[], missing: readonly string[]): Promise<void> {
+    if (missing.length > 0) {
+      this.logger.warn({ missing }, `DescribeTasks missed ${missing.length} listed task(s); no instance is swept until it sees them all`);
+      return;
+    }
+    const serving = new Set(tasks.map(serverIdOf));
     const orphans = [...(await this.instances.launchedByManager())].filter(([, serverId]) => !serving.has(serverId)).map(([id]) => id);
     if (orphans.length === 0) return;
     this.logger.warn({ instances: orphans }, `terminating ${orphans.length} instance(s) left without a task`);
     await this.instances.terminate(orphans);
   }
 
-  private toServer(task: Task, found?: InstanceAddresses & { instanceId?: string }, instanceId = found?.instanceId): PlatformServer | undefined {
-    const port = gamePortOf(task, this.settings.ECS_CONTAINER_PORT);
+  private toServer(task: Task, port: number, found?: InstanceAddresses & { instanceId?: string }, instanceId = found?.instanceId): PlatformServer | undefined {
     const pick = (kind: AddressKind) => (kind === 'public' ? found?.publicIp : found?.privateIp);
     const clientIp = pick(this.settings.CLIENT_ADDRESS);
     const probeIp = pick(this.settings.PROBE_ADDRESS);
-    if (port === undefined || !clientIp || !probeIp) {
-      this.logger.warn({ taskArn: task.taskArn }, `task ${task.taskArn} has no ${this.settings.CLIENT_ADDRESS}/${this.settings.PROBE_ADDRESS} address or port; not adopted`);
+    if (!clientIp || !probeIp) {
+      this.logger.warn({ taskArn: task.taskArn }, `task ${task.taskArn} has no ${this.settings.CLIENT_ADDRESS}/${this.settings.PROBE_ADDRESS} address; not adopted`);
       return undefined;
     }
     const platformIds: Record<string, string> = { taskArn: task.taskArn as string };

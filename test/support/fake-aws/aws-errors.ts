@@ -1,5 +1,6 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import {
+  ClientException,
   ClusterNotFoundException,
   ECSServiceException,
   InvalidParameterException,
@@ -25,6 +26,11 @@ export function clusterNotFound(): ClusterNotFoundException {
 
 export function invalidParameter(message: string): InvalidParameterException {
   return new InvalidParameterException({ message, $metadata: responseMetadata(400) });
+}
+
+/** What ECS answers for a task definition it does not have, among other client errors. */
+export function clientException(message: string): ClientException {
+  return new ClientException({ message, $metadata: responseMetadata(400) });
 }
 
 export function resourceNotFound(message: string): ResourceNotFoundException {

@@ -1,5 +1,5 @@
 import type { TaskStopCode } from '@aws-sdk/client-ecs';
-import type { TaskDefinitionRef } from './aws-names';
+import type { ResolvedTaskDefinition } from './task-definitions';
 import type { GameServerProcess } from './game-server-processes';
 import type { Sequenced } from './paging';
 
@@ -26,7 +26,7 @@ export interface FakeTask extends Sequenced {
   readonly taskId: string;
   readonly taskArn: string;
   readonly containerArn: string;
-  readonly definition: TaskDefinitionRef;
+  readonly definition: ResolvedTaskDefinition;
   readonly placement: Ec2Placement | FargatePlacement;
   readonly startedBy?: string;
   readonly createdAt: Date;
@@ -38,8 +38,10 @@ export interface FakeTask extends Sequenced {
   stoppedAt?: Date;
   stoppedReason?: string;
   stopCode?: TaskStopCode;
-  /** Where the game server listens once the task runs: the host port (EC2) or the container port (Fargate). */
+  /** Where the game server listens once the task runs: the host port (bridge) or the container port (awsvpc). */
   port?: number;
+  /** Bridge mode, once the task runs: each container port's dynamic host port (sidecars' too; only the game container's has a process behind it). */
+  hostPorts?: ReadonlyMap<string, number>;
   process?: GameServerProcess;
   exitCode?: number;
   /** ECS bumps a task's version on every change it reports. */
@@ -86,7 +88,7 @@ export function taskSnapshot(task: FakeTask): TaskSnapshot {
   return {
     taskArn: task.taskArn,
     taskId: task.taskId,
-    family: task.definition.family,
+    family: task.definition.ref.family,
     launchType: placement.launchType,
     lastStatus: task.lastStatus,
     desiredStatus: task.desiredStatus,

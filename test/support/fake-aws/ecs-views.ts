@@ -1,12 +1,9 @@
 import type { Attachment, Cluster, Container, ContainerInstance, NetworkBinding, Tag, Task } from '@aws-sdk/client-ecs';
-import { EcsArns, LOOPBACK } from './aws-names';
+import { EcsArns } from './aws-names';
 import { FakeContainerInstance, FakeTask, FargatePlacement } from './ecs-state';
 
 export interface TaskViewOptions {
   readonly region: string;
-  readonly containerName: string;
-  /** The container port of the task definition (EC2 launch type; Fargate tasks listen on their own port). */
-  readonly containerPort: number;
 }
 
 /** A task as DescribeTasks, StartTask, RunTask and StopTask describe it. */
@@ -15,8 +12,8 @@ export function taskView(task: FakeTask, arns: EcsArns, clusterName: string, opt
   return {
     taskArn: task.taskArn,
     clusterArn: arns.cluster(clusterName),
-    taskDefinitionArn: arns.taskDefinition(task.definition),
-    group: `family:${task.definition.family}`,
+    taskDefinitionArn: arns.taskDefinition(task.definition.ref),
+    group: `family:${task.definition.ref.family}`,
     launchType: placement.launchType,
     containerInstanceArn: placement.launchType === 'EC2' ? placement.containerInstanceArn : undefined,
     platformVersion: placement.launchType === 'FARGATE' ? '1.4.0' : undefined,
@@ -32,33 +29,35 @@ export function taskView(task: FakeTask, arns: EcsArns, clusterName: string, opt
     stoppedReason: task.stoppedReason,
     stopCode: task.stopCode,
     version: task.version,
-    containers: [containerView(task, options)],
+    containers: task.definition.containers.map((container) => containerView(task, container)),
     attachments: placement.launchType === 'FARGATE' ? [eniAttachment(placement, task)] : [],
     tags: withTags ? tagList(task.tags) : undefined,
   };
 }
 
-function containerView(task: FakeTask, options: TaskViewOptions): Container {
+function containerView(task: FakeTask, container: { readonly name: string; readonly containerPort?: number }): Container {
   const { placement } = task;
   return {
-    containerArn: task.containerArn,
+    containerArn: `${task.containerArn}-${container.name}`,
     taskArn: task.taskArn,
-    name: options.containerName,
-    image: 'fleet-manager/sample-game-server:latest',
+    name: container.name,
+    image: container.name === task.definition.gameContainer ? 'fleet-manager/sample-game-server:latest' : `sidecar/${container.name}:latest`,
     lastStatus: task.lastStatus,
-    exitCode: task.exitCode,
-    networkBindings: networkBindings(task, options),
+    exitCode: container.name === task.definition.gameContainer ? task.exitCode : undefined,
+    networkBindings: networkBindings(task, container),
     networkInterfaces:
       placement.launchType === 'FARGATE' ? [{ attachmentId: placement.attachmentId, privateIpv4Address: placement.privateIp }] : undefined,
   };
 }
 
-/** Known once the container runs: a dynamic host port on EC2; on Fargate the port the task listens on. */
-function networkBindings(task: FakeTask, options: TaskViewOptions): NetworkBinding[] {
-  if (task.port === undefined) return [];
-  return task.placement.launchType === 'EC2'
-    ? [{ bindIP: '0.0.0.0', containerPort: options.containerPort, hostPort: task.port, protocol: 'tcp' }]
-    : [{ bindIP: LOOPBACK, containerPort: task.port, hostPort: task.port, protocol: 'tcp' }];
+/**
+ * Bridge mode, once the container runs: its container port bound to a dynamic host port. In
+ * awsvpc mode ECS reports none: the task listens on its own interface at the container port.
+ */
+function networkBindings(task: FakeTask, container: { readonly name: string; readonly containerPort?: number }): NetworkBinding[] {
+  const hostPort = task.hostPorts?.get(container.name);
+  if (task.definition.networkMode === 'awsvpc' || container.containerPort === undefined || hostPort === undefined) return [];
+  return [{ bindIP: '0.0.0.0', containerPort: container.containerPort, hostPort, protocol: 'tcp' }];
 }
 
 function eniAttachment(placement: FargatePlacement, task: FakeTask): Attachment {

@@ -12,6 +12,7 @@ import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
   ECSClient,
   InvalidParameterException,
   ListContainerInstancesCommand,
@@ -25,7 +26,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { get } from 'node:http';
 import { isAlive, waitFor } from '../wait';
-import { DRAINING_TAG, FakeAws, SERVER_ID_TAG } from './fake-aws';
+import { DRAINING_TAG, FakeAws, FakeTaskDefinition, SERVER_ID_TAG } from './fake-aws';
 
 const clientConfig = { region: 'ap-south-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } };
 
@@ -34,9 +35,12 @@ interface Health {
   ready_to_close: boolean;
 }
 
-function health(port: number): Promise<Health> {
+/** A Fargate game server's task definition: awsvpc networking, container port 7777. */
+const AWSVPC_DEFINITION: FakeTaskDefinition = { family: 'LaunchGameserver', networkMode: 'awsvpc', containers: [{ name: 'gameserver', containerPort: 7777 }] };
+
+function health(port: number, host = '127.0.0.1'): Promise<Health> {
   return new Promise((resolve, reject) => {
-    const request = get({ host: '127.0.0.1', port, path: '/health/', agent: false }, (response) => {
+    const request = get({ host, port, path: '/health/', agent: false }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => resolve(JSON.parse(body) as Health));
@@ -107,7 +111,8 @@ describe('FakeAws', () => {
     });
 
     it('finds tasks by family whatever form the task definition was given in, and only RUNNING ones by default', async () => {
-      install({ runGameServers: false });
+      const revision = (family: string, n: number) => ({ family, revision: n, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] });
+      install({ runGameServers: false, taskDefinitions: [revision('LaunchGameserver', 3), revision('LaunchGameserver', 4), revision('Other', 1)] });
       await fake.seedTasks(2, { taskDefinition: 'LaunchGameserver:3' });
       await fake.seedTasks(1, { taskDefinition: 'arn:aws:ecs:ap-south-1:123456789012:task-definition/LaunchGameserver:4' });
       const [other] = await fake.seedTasks(1, { taskDefinition: 'Other' });
@@ -309,7 +314,7 @@ describe('FakeAws', () => {
       install({ runGameServers: false });
       const [task] = await fake.seedTasks(1);
       const start = () =>
-        ecs.send(new StartTaskCommand({ cluster: 'default', taskDefinition: 'LaunchGameserver:3', containerInstances: [task.containerInstanceArn!] }));
+        ecs.send(new StartTaskCommand({ cluster: 'default', taskDefinition: 'LaunchGameserver:1', containerInstances: [task.containerInstanceArn!] }));
 
       expect(await start()).toMatchObject({ tasks: [], failures: [{ arn: task.containerInstanceArn, reason: 'RESOURCE:MEMORY' }] });
 
@@ -322,8 +327,8 @@ describe('FakeAws', () => {
   });
 
   describe('the Fargate launch type', () => {
-    it('gives the task an ENI whose address DescribeNetworkInterfaces reports, with a live game server on it', async () => {
-      install();
+    it('gives the task an ENI of its own address, which DescribeNetworkInterfaces reports, with a live game server on it at the container port and no networkBindings', async () => {
+      install({ taskDefinitions: [AWSVPC_DEFINITION] });
       const run = await ecs.send(
         new RunTaskCommand({
           cluster: 'default',
@@ -339,19 +344,21 @@ describe('FakeAws', () => {
       const details = run.tasks![0].attachments?.find((a) => a.type === 'ElasticNetworkInterface')?.details ?? [];
       const eniId = details.find((d) => d.name === 'networkInterfaceId')?.value;
       expect(eniId).toMatch(/^eni-[0-9a-f]{17}$/);
-      expect(details.find((d) => d.name === 'privateIPv4Address')?.value).toBe('127.0.0.1');
+      const privateIp = details.find((d) => d.name === 'privateIPv4Address')?.value;
+      expect(privateIp).toMatch(/^127\.0\.\d+\.\d+$/);
+      expect(privateIp).not.toBe('127.0.0.1');
 
       const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId!] }));
-      expect(enis.NetworkInterfaces![0]).toMatchObject({ NetworkInterfaceId: eniId, PrivateIpAddress: '127.0.0.1', Association: { PublicIp: '127.0.0.1' } });
+      expect(enis.NetworkInterfaces![0]).toMatchObject({ NetworkInterfaceId: eniId, PrivateIpAddress: privateIp, Association: { PublicIp: privateIp } });
 
       const running = await waitFor('the task to run', async () => {
         const task = await describeTask(taskArn);
         return task?.lastStatus === 'RUNNING' ? task : undefined;
       });
       expect(running.containerInstanceArn).toBeUndefined();
-      expect(running.containers![0].networkInterfaces).toEqual([{ attachmentId: expect.any(String), privateIpv4Address: '127.0.0.1' }]);
-      const port = running.containers![0].networkBindings![0].containerPort!;
-      expect(await health(port)).toEqual({ available_capacity: 10, ready_to_close: true });
+      expect(running.containers![0].networkInterfaces).toEqual([{ attachmentId: expect.any(String), privateIpv4Address: privateIp }]);
+      expect(running.containers![0].networkBindings).toEqual([]);
+      expect(await health(7777, privateIp)).toEqual({ available_capacity: 10, ready_to_close: true });
 
       await ecs.send(new StopTaskCommand({ cluster: 'default', task: taskArn }));
       await waitFor('the task to stop', async () => ((await describeTask(taskArn))?.lastStatus === 'STOPPED' ? true : undefined));
@@ -361,7 +368,7 @@ describe('FakeAws', () => {
     });
 
     it('gives no public address when assignPublicIp is DISABLED', async () => {
-      install({ runGameServers: false });
+      install({ runGameServers: false, taskDefinitions: [AWSVPC_DEFINITION] });
       const run = await ecs.send(
         new RunTaskCommand({
           taskDefinition: 'LaunchGameserver',
@@ -372,7 +379,45 @@ describe('FakeAws', () => {
       const eniId = run.tasks![0].attachments![0].details!.find((d) => d.name === 'networkInterfaceId')!.value!;
       const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
       expect(enis.NetworkInterfaces![0].Association).toBeUndefined();
-      expect(enis.NetworkInterfaces![0].PrivateIpAddress).toBe('127.0.0.1');
+      expect(enis.NetworkInterfaces![0].PrivateIpAddress).toMatch(/^127\.0\.\d+\.\d+$/);
+    });
+
+    it('runs two awsvpc tasks on the same container port, each at its own address', async () => {
+      install({ taskDefinitions: [AWSVPC_DEFINITION] });
+      const network = { awsvpcConfiguration: { subnets: ['subnet-1'], assignPublicIp: 'ENABLED' as const } };
+      const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'LaunchGameserver', launchType: 'FARGATE', count: 2, networkConfiguration: network }));
+      const arns = run.tasks!.map((t) => t.taskArn!);
+      const running = await waitFor('both tasks to run', async () => {
+        const tasks = (await ecs.send(new DescribeTasksCommand({ tasks: arns }))).tasks!;
+        return tasks.every((t) => t.lastStatus === 'RUNNING') && tasks;
+      });
+      const addresses = running.map((t) => t.containers![0].networkInterfaces![0].privateIpv4Address!);
+      expect(new Set(addresses).size).toBe(2);
+      for (const address of addresses) expect(await health(7777, address)).toEqual({ available_capacity: 10, ready_to_close: true });
+    });
+
+    it('refuses Fargate for a task definition that is not awsvpc, and StartTask for an unknown one, as ECS does', async () => {
+      install({ runGameServers: false });
+      const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
+      await expect(ecs.send(new RunTaskCommand({ taskDefinition: 'LaunchGameserver', launchType: 'FARGATE', networkConfiguration: network }))).rejects.toMatchObject({
+        name: 'ClientException',
+        message: 'Task definition does not support launch_type FARGATE.',
+      });
+      await expect(ecs.send(new RunTaskCommand({ taskDefinition: 'NoSuchFamily', launchType: 'FARGATE', networkConfiguration: network }))).rejects.toMatchObject({
+        name: 'ClientException',
+      });
+    });
+
+    it('describes task definitions: awsvpc maps the container port to itself, bridge to a dynamic host port', async () => {
+      install({ runGameServers: false, taskDefinitions: [AWSVPC_DEFINITION, { family: 'Bridged', networkMode: 'bridge', containers: [{ name: 'metrics', containerPort: 9100 }, { name: 'game', containerPort: 8000 }], gameContainer: 'game' }] });
+      const awsvpc = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'LaunchGameserver' }))).taskDefinition!;
+      expect(awsvpc).toMatchObject({ networkMode: 'awsvpc', revision: 1, containerDefinitions: [{ name: 'gameserver', portMappings: [{ containerPort: 7777, hostPort: 7777 }] }] });
+      const bridge = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'Bridged:1' }))).taskDefinition!;
+      expect(bridge.containerDefinitions!.map((c) => [c.name, c.essential, c.portMappings![0].hostPort])).toEqual([
+        ['metrics', false, 0],
+        ['game', true, 0],
+      ]);
+      await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'Bridged:2' }))).rejects.toMatchObject({ name: 'ClientException' });
     });
   });
 
@@ -414,8 +459,8 @@ describe('FakeAws', () => {
       const before = Date.now();
       await ecs.send(new ListTasksCommand({}));
       expect(Date.now() - before).toBeGreaterThanOrEqual(25);
-      await expect(ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'LaunchGameserver' }))).rejects.toThrow(
-        'FakeAws does not implement ECS DescribeTaskDefinitionCommand',
+      await expect(ecs.send(new RegisterTaskDefinitionCommand({ family: 'LaunchGameserver', containerDefinitions: [] }))).rejects.toThrow(
+        'FakeAws does not implement ECS RegisterTaskDefinitionCommand',
       );
     });
   });
@@ -444,7 +489,7 @@ describe('FakeAws', () => {
 
   describe('close', () => {
     it('kills every game server and restores the SDK clients', async () => {
-      install({ taskStartMs: 10 });
+      install({ taskStartMs: 10, taskDefinitions: [AWSVPC_DEFINITION] });
       const seeded = await fake.seedTasks(3, { launchType: 'FARGATE' });
       const run = await ecs.send(
         new RunTaskCommand({ taskDefinition: 'LaunchGameserver', launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['s'] } } }),

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -30,12 +31,14 @@ import { FakeEcs } from './fake-ecs';
 import { Faults, operationName } from './faults';
 import { GameServerProcesses } from './game-server-processes';
 import { Scheduler } from './scheduler';
+import { FakeTaskDefinition, TaskDefinitions } from './task-definitions';
 
 export type { FaultKind } from './aws-errors';
 export type { RecordedCall } from './call-log';
 export type { ContainerInstanceSnapshot, FakeLaunchType, TaskSnapshot } from './ecs-state';
 export type { InstanceSnapshot } from './fake-ec2';
 export { CLUSTER_TAG, DRAINING_TAG, SERVER_ID_TAG, STARTED_BY } from './aws-names';
+export type { FakeTaskDefinition } from './task-definitions';
 
 export interface FakeAwsOptions {
   /** The one cluster that exists; calls naming another get ClusterNotFoundException. */
@@ -56,6 +59,12 @@ export interface FakeAwsOptions {
   stopTimeoutMs?: number;
   /** Added to every call, before it is served. */
   latencyMs?: number;
+  /**
+   * DescribeTasks is eventually consistent: for this long after a task is created it answers the
+   * task in `failures` (MISSING), though RunTask/StartTask returned it and ListTasks lists it
+   * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
+   */
+  describeLagMs?: number;
   /** How long a call injected with 'timeout' hangs before it rejects. */
   timeoutMs?: number;
   /** Spawn a real sample game server for every task that runs. */
@@ -64,8 +73,12 @@ export interface FakeAwsOptions {
   capacity?: number;
   gameServerScript?: string;
   gameServerReadyTimeoutMs?: number;
+  /**
+   * The account's task definitions. Default: one, `taskDefinition` (bridge networking), whose one
+   * container `containerName` maps `containerPort` to a dynamic host port.
+   */
+  taskDefinitions?: readonly FakeTaskDefinition[];
   containerName?: string;
-  /** The container port of the task definition; EC2 tasks bind it to a dynamic host port. */
   containerPort?: number;
   /** What seeded tasks run. */
   taskDefinition?: string;
@@ -73,7 +86,10 @@ export interface FakeAwsOptions {
   launchTemplates?: readonly string[];
 }
 
-export type ResolvedFakeAwsOptions = Readonly<Required<Omit<FakeAwsOptions, 'launchTemplates'>>> & { readonly launchTemplates?: readonly string[] };
+export type ResolvedFakeAwsOptions = Readonly<Required<Omit<FakeAwsOptions, 'launchTemplates' | 'taskDefinitions'>>> & {
+  readonly launchTemplates?: readonly string[];
+  readonly taskDefinitions?: readonly FakeTaskDefinition[];
+};
 
 export interface SeedOptions {
   /** Tag the tasks `fleet-manager:draining=true`. */
@@ -95,6 +111,7 @@ const DEFAULTS: ResolvedFakeAwsOptions = {
   instanceTerminateMs: 50,
   stopTimeoutMs: 3000,
   latencyMs: 0,
+  describeLagMs: 0,
   timeoutMs: 100,
   runGameServers: true,
   capacity: 10,
@@ -145,6 +162,9 @@ export class FakeAws {
       processes: this.processes,
       ec2: this.ec2,
       capacityFailure: () => this.faults.takeCapacityFailure(),
+      taskDefinitions: new TaskDefinitions(
+        o.taskDefinitions ?? [{ family: o.taskDefinition, networkMode: 'bridge', containers: [{ name: o.containerName, containerPort: o.containerPort }] }],
+      ),
     });
   }
 
@@ -230,6 +250,7 @@ export class FakeAws {
     this.route('ecs', ecs, TagResourceCommand, (input) => this.ecs.tagResource(input));
     this.route('ecs', ecs, UntagResourceCommand, (input) => this.ecs.untagResource(input));
     this.route('ecs', ecs, DescribeClustersCommand, (input) => this.ecs.describeClusters(input));
+    this.route('ecs', ecs, DescribeTaskDefinitionCommand, (input) => this.ecs.describeTaskDefinition(input));
 
     const ec2 = this.stub(mockClient(EC2Client), 'EC2');
     this.route('ec2', ec2, RunInstancesCommand, (input) => this.ec2.runInstances(input));

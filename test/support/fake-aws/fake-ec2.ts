@@ -74,6 +74,7 @@ const MAX_RESULTS = { min: 5, max: 1000 };
 export class FakeEc2 {
   private readonly instances = new Map<string, FakeInstance>();
   private readonly enis = new Map<string, FakeEni>();
+  private enisCreated = 0;
   private seq = 0;
 
   constructor(
@@ -136,8 +137,15 @@ export class FakeEc2 {
     return this.addInstance(newReservationId(), 'running', tags, undefined).instanceId;
   }
 
+  /**
+   * Each network interface has an address of its own, as in a VPC, so that tasks in awsvpc mode
+   * can all listen on the same container port. Here it is one of the loopback range (127.0.0.0/8
+   * is all loopback on Linux); the public address, where there is one, is the same address, the
+   * one the task's process listens on.
+   */
   createNetworkInterface(description: string, subnetId: string, withPublicIp: boolean): { networkInterfaceId: string; privateIp: string } {
-    const eni: FakeEni = { networkInterfaceId: newEniId(), privateIp: LOOPBACK, publicIp: withPublicIp ? LOOPBACK : undefined, subnetId, description };
+    const address = nextEniAddress(this.enisCreated++);
+    const eni: FakeEni = { networkInterfaceId: newEniId(), privateIp: address, publicIp: withPublicIp ? address : undefined, subnetId, description };
     this.enis.set(eni.networkInterfaceId, eni);
     return eni;
   }
@@ -271,4 +279,9 @@ function instanceTags(input: RunInstancesCommandInput): Map<string, string> {
     for (const tag of spec.Tags ?? []) if (tag.Key) tags.set(tag.Key, tag.Value ?? '');
   }
   return tags;
+}
+
+/** 127.0.1.1, 127.0.1.2, ...: loopback addresses no other test listens on (they use 127.0.0.1). */
+function nextEniAddress(index: number): string {
+  return `127.0.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
 }

@@ -3,6 +3,8 @@ import type {
   DescribeClustersCommandOutput,
   DescribeContainerInstancesCommandInput,
   DescribeContainerInstancesCommandOutput,
+  DescribeTaskDefinitionCommandInput,
+  DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommandInput,
   DescribeTasksCommandOutput,
   Failure,
@@ -23,8 +25,8 @@ import type {
   UntagResourceCommandInput,
   UntagResourceCommandOutput,
 } from '@aws-sdk/client-ecs';
-import { clusterNotFound, invalidParameter, resourceNotFound } from './aws-errors';
-import { EcsArns, newAttachmentId, newEcsId, parseResourceRef, parseTaskDefinition, TaskDefinitionRef } from './aws-names';
+import { clientException, clusterNotFound, invalidParameter, resourceNotFound } from './aws-errors';
+import { EcsArns, newAttachmentId, newEcsId, parseResourceRef } from './aws-names';
 import {
   ContainerInstanceSnapshot,
   containerInstanceSnapshot,
@@ -41,10 +43,12 @@ import { Answer, InstanceEvents, InstanceStateName } from './fake-ec2';
 import { GameServerProcesses } from './game-server-processes';
 import { pageOf } from './paging';
 import { Scheduler } from './scheduler';
+import { ResolvedTaskDefinition, TaskDefinitions } from './task-definitions';
 import { TaskLifecycle, TaskLifecycleOptions } from './task-lifecycle';
 
 export interface FakeEcsOptions extends TaskViewOptions, TaskLifecycleOptions {
   readonly accountId: string;
+  readonly describeLagMs: number;
   readonly cluster: string;
   readonly registerDelayMs: number;
   readonly runGameServers: boolean;
@@ -63,6 +67,7 @@ export interface FakeEcsDeps {
   readonly ec2: Ec2Side;
   /** The reason the next StartTask/RunTask must fail with, when a test injected one. */
   readonly capacityFailure: () => string | undefined;
+  readonly taskDefinitions: TaskDefinitions;
 }
 
 export interface SeedTask {
@@ -144,7 +149,8 @@ export class FakeEcs implements InstanceEvents {
 
   startTask(input: StartTaskCommandInput): Answer<StartTaskCommandOutput> {
     this.checkCluster(input.cluster);
-    const definition = taskDefinitionOf(input.taskDefinition);
+    const definition = this.deps.taskDefinitions.find(input.taskDefinition);
+    if (definition.networkMode === 'awsvpc') throw invalidParameter('FakeAws starts awsvpc tasks on Fargate only (RunTask).');
     const refs = input.containerInstances ?? [];
     if (refs.length === 0) throw invalidParameter('Container instances cannot be empty.');
     if (refs.length > MAX_START) throw invalidParameter(`containerInstances can have at most ${MAX_START} items.`);
@@ -162,8 +168,10 @@ export class FakeEcs implements InstanceEvents {
 
   runTask(input: RunTaskCommandInput): Answer<RunTaskCommandOutput> {
     this.checkCluster(input.cluster);
-    const definition = taskDefinitionOf(input.taskDefinition);
+    const definition = this.deps.taskDefinitions.find(input.taskDefinition);
     if (input.launchType !== 'FARGATE') throw invalidParameter('FakeAws runs RunTask with launchType FARGATE only.');
+    // Fargate tasks always use awsvpc networking; ECS refuses a definition of another mode.
+    if (definition.networkMode !== 'awsvpc') throw clientException('Task definition does not support launch_type FARGATE.');
     const network = input.networkConfiguration?.awsvpcConfiguration;
     if (!network) throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
     const subnet = network.subnets?.[0];
@@ -180,13 +188,18 @@ export class FakeEcs implements InstanceEvents {
     return { tasks, failures: [] };
   }
 
+  describeTaskDefinition(input: DescribeTaskDefinitionCommandInput): Answer<DescribeTaskDefinitionCommandOutput> {
+    return { taskDefinition: this.deps.taskDefinitions.view(this.deps.taskDefinitions.find(input.taskDefinition), this.arns) };
+  }
+
   describeTasks(input: DescribeTasksCommandInput): Answer<DescribeTasksCommandOutput> {
     this.checkCluster(input.cluster);
     const refs = input.tasks ?? [];
     if (refs.length === 0) throw invalidParameter('Tasks cannot be empty.');
     if (refs.length > MAX_DESCRIBE) throw invalidParameter(`taskIds can have at most ${MAX_DESCRIBE} items.`);
     const withTags = input.include?.includes('TAGS') ?? false;
-    const found = refs.map((ref) => ({ ref, task: this.findTask(ref) }));
+    const seenSince = Date.now() - this.options.describeLagMs;
+    const found = refs.map((ref) => ({ ref, task: this.findTask(ref) })).map(({ ref, task }) => ({ ref, task: task && task.createdAt.getTime() <= seenSince ? task : undefined }));
     return {
       tasks: found.flatMap(({ task }) => (task ? [this.view(task, withTags)] : [])),
       failures: found.flatMap(({ ref, task }) => (task ? [] : [{ arn: ref, reason: 'MISSING' }])),
@@ -203,7 +216,7 @@ export class FakeEcs implements InstanceEvents {
     const selected = [...this.tasks.values()].filter(
       (task) =>
         task.desiredStatus === desiredStatus &&
-        (input.family === undefined || task.definition.family === input.family) &&
+        (input.family === undefined || task.definition.ref.family === input.family) &&
         (input.startedBy === undefined || task.startedBy === input.startedBy) &&
         (input.launchType === undefined || task.placement.launchType === input.launchType) &&
         (containerInstanceArn === undefined || (task.placement.launchType === 'EC2' && task.placement.containerInstanceArn === containerInstanceArn)),
@@ -250,9 +263,13 @@ export class FakeEcs implements InstanceEvents {
 
   /** A task already RUNNING, as a manager would have left it; its process (if any) listens once this resolves. */
   async seedTask(seed: SeedTask): Promise<FakeTask> {
+    const definition = this.deps.taskDefinitions.find(seed.taskDefinition);
+    if ((seed.launchType === 'FARGATE') !== (definition.networkMode === 'awsvpc')) {
+      throw new Error(`FakeAws seeds ${seed.launchType} tasks of ${seed.taskDefinition} (${definition.networkMode}): Fargate needs awsvpc, and the fake runs awsvpc on Fargate only`);
+    }
     const placement: Ec2Placement | FargatePlacement =
       seed.launchType === 'EC2' ? this.ec2Placement(this.register(seed.ec2InstanceId as string)) : this.newEni('subnet-0fa4e0f4e0f4e0f4e', true);
-    const task = this.create(taskDefinitionOf(seed.taskDefinition), placement, seed.tags, seed.startedBy);
+    const task = this.create(definition, placement, seed.tags, seed.startedBy);
     await this.lifecycle.runNow(task, seed.runProcess);
     return task;
   }
@@ -311,13 +328,13 @@ export class FakeEcs implements InstanceEvents {
     return { launchType: 'FARGATE', attachmentId, networkInterfaceId: eni.networkInterfaceId, privateIp: eni.privateIp, subnetId };
   }
 
-  private launch(definition: TaskDefinitionRef, placement: Ec2Placement | FargatePlacement, tags: ReadonlyMap<string, string>, startedBy?: string): FakeTask {
+  private launch(definition: ResolvedTaskDefinition, placement: Ec2Placement | FargatePlacement, tags: ReadonlyMap<string, string>, startedBy?: string): FakeTask {
     const task = this.create(definition, placement, tags, startedBy);
     this.lifecycle.begin(task, this.options.runGameServers);
     return task;
   }
 
-  private create(definition: TaskDefinitionRef, placement: Ec2Placement | FargatePlacement, tags: ReadonlyMap<string, string>, startedBy?: string): FakeTask {
+  private create(definition: ResolvedTaskDefinition, placement: Ec2Placement | FargatePlacement, tags: ReadonlyMap<string, string>, startedBy?: string): FakeTask {
     const taskId = newEcsId();
     const task: FakeTask = {
       seq: this.seq++,
@@ -378,14 +395,6 @@ export class FakeEcs implements InstanceEvents {
   /** The tasks that hold the instance: every one not yet STOPPED. */
   private tasksOn(instance: FakeContainerInstance): FakeTask[] {
     return (this.tasksByInstance.get(instance.arn) ?? []).filter((task) => task.lastStatus !== 'STOPPED');
-  }
-}
-
-function taskDefinitionOf(taskDefinition: string | undefined): TaskDefinitionRef {
-  try {
-    return parseTaskDefinition(taskDefinition ?? '');
-  } catch {
-    throw invalidParameter(`Invalid task definition: ${JSON.stringify(taskDefinition)}.`);
   }
 }
 

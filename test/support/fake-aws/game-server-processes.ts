@@ -10,8 +10,9 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A sample game server the fake runs for a task, listening on loopback. */
+/** A sample game server the fake runs for a task, listening on a loopback address. */
 export interface GameServerProcess {
+  readonly host: string;
   readonly port: number;
   readonly pid: number;
   readonly exited: Promise<ProcessExit>;
@@ -33,11 +34,15 @@ export class GameServerProcesses {
     private readonly scheduler: Scheduler,
   ) {}
 
-  /** Resolves once the server accepts connections; rejects (and leaves nothing running) if it never does. */
-  async start(): Promise<GameServerProcess> {
-    const port = await freeLoopbackPort();
+  /**
+   * Resolves once the server accepts connections; rejects (and leaves nothing running) if it never
+   * does. Without `at`, it listens on 127.0.0.1 at a free port (a dynamic host port).
+   */
+  async start(at?: { readonly host: string; readonly port: number }): Promise<GameServerProcess> {
+    const host = at?.host ?? LOOPBACK;
+    const port = at?.port ?? (await freeLoopbackPort());
     if (this.scheduler.isClosed) throw new FakeAwsClosedError();
-    const server = this.spawn(port);
+    const server = this.spawn(host, port);
     try {
       await this.waitListening(server);
       return server;
@@ -52,9 +57,9 @@ export class GameServerProcesses {
     await Promise.all([...this.running].map(stopProcess));
   }
 
-  private spawn(port: number): GameServerProcess {
+  private spawn(host: string, port: number): GameServerProcess {
     const child = spawn(process.execPath, [this.script], {
-      env: { PATH: process.env.PATH, PORT: String(port), CAPACITY: String(this.capacity) },
+      env: { PATH: process.env.PATH, HOST: host, PORT: String(port), CAPACITY: String(this.capacity) },
       stdio: 'ignore',
       detached: false,
     });
@@ -63,6 +68,7 @@ export class GameServerProcesses {
       child.once('error', () => resolve({ code: null, signal: null }));
     });
     const server: GameServerProcess = {
+      host,
       port,
       pid: child.pid ?? -1,
       exited,
@@ -78,7 +84,7 @@ export class GameServerProcesses {
 
   private async waitListening(server: GameServerProcess): Promise<void> {
     const deadline = Date.now() + this.readyTimeoutMs;
-    while (!(await accepts(server.port))) {
+    while (!(await accepts(server.host, server.port))) {
       if (!server.isAlive()) throw new Error(`game server on port ${server.port} exited before it listened`);
       if (Date.now() > deadline) throw new Error(`game server on port ${server.port} did not listen within ${this.readyTimeoutMs} ms`);
       await this.scheduler.sleep(READY_POLL_MS);
@@ -105,9 +111,9 @@ async function stopProcess(server: GameServerProcess): Promise<void> {
 
 /** A port nobody listens on now: bind port 0 and let it go. */
 
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: LOOPBACK, port });
+    const socket = connect({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

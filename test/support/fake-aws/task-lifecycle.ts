@@ -58,10 +58,14 @@ export class TaskLifecycle {
   private async run(task: FakeTask, runProcess: boolean): Promise<void> {
     if (task.desiredStatus === 'STOPPED') return;
     let process: GameServerProcess | undefined;
+    const { definition, placement } = task;
+    const gamePort = definition.containers.find((c) => c.name === definition.gameContainer)?.containerPort;
+    // awsvpc: the task's own address, at the container port; bridge: a dynamic host port on the instance.
+    const at = definition.networkMode === 'awsvpc' && placement.launchType === 'FARGATE' && gamePort !== undefined ? { host: placement.privateIp, port: gamePort } : undefined;
     if (runProcess) {
       this.starting.add(task);
       try {
-        process = await this.processes.start();
+        process = await this.processes.start(at);
       } catch {
         if (!this.scheduler.isClosed) this.failToStart(task);
         return;
@@ -75,7 +79,13 @@ export class TaskLifecycle {
       this.terminate(process);
       return;
     }
-    task.port = process?.port ?? this.nextFakePort++;
+    task.port = process?.port ?? at?.port ?? this.nextFakePort++;
+    if (definition.networkMode === 'bridge') {
+      const port = task.port;
+      task.hostPorts = new Map(
+        definition.containers.filter((c) => c.containerPort !== undefined).map((c) => [c.name, c.name === definition.gameContainer ? port : this.nextFakePort++]),
+      );
+    }
     task.lastStatus = 'RUNNING';
     task.startedAt = new Date();
     task.version++;
