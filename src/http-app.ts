@@ -45,7 +45,7 @@ export async function createHttpApp(source: SettingsSource = {}): Promise<NestFa
         },
       );
       // Beyond this, new connections are closed at once, so that clients can never take the descriptors the probes need.
-      server.maxConnections = maxClientConnections(settings.HTTP_MAX_CONNECTIONS, settings.PROBE_CONCURRENCY);
+      server.maxConnections = maxClientConnections(settings.HTTP_MAX_CONNECTIONS, Math.max(settings.MAX_SERVERS, settings.PROBE_CONCURRENCY));
       return server;
     },
   });

@@ -4,19 +4,23 @@ import { readFileSync } from 'node:fs';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * File descriptors kept back from client connections besides the probes' sockets (one per
- * PROBE_CONCURRENCY): Node's own, the platform's calls, logs, the state directory. Clients that
- * took every descriptor would make every probe fail at once.
+ * File descriptors kept back from client connections besides the probes' sockets: Node's own,
+ * the platform's calls, logs, the state directory. Clients that took every descriptor would
+ * make every probe fail at once.
  */
 const RESERVED_DESCRIPTORS = 64;
 /** Where the limit of open files cannot be read (not Linux). */
 const FALLBACK_MAX_CONNECTIONS = 4096;
 
-/** The client connections the manager holds at once: HTTP_MAX_CONNECTIONS, else what the file descriptor limit leaves. */
-export function maxClientConnections(configured: number | undefined, probeConcurrency: number, openFiles = openFileLimit()): number {
+/**
+ * The client connections the manager holds at once: HTTP_MAX_CONNECTIONS, else what the file
+ * descriptor limit leaves. The probes keep one connection alive per game server (MAX_SERVERS at
+ * most), and open up to PROBE_CONCURRENCY at once.
+ */
+export function maxClientConnections(configured: number | undefined, probeSockets: number, openFiles = openFileLimit()): number {
   if (configured !== undefined) return configured;
   if (openFiles === undefined) return FALLBACK_MAX_CONNECTIONS;
-  return Math.max(1, openFiles - probeConcurrency - RESERVED_DESCRIPTORS);
+  return Math.max(1, openFiles - probeSockets - RESERVED_DESCRIPTORS);
 }
 
 /** The soft limit of open files of this process, from /proc/self/limits; undefined where there is none, or no limit. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { FleetRegistry } from './fleet.registry';
@@ -11,7 +11,7 @@ const RETRY_MAX_MS = 30_000;
  * platform that is down at start makes the manager unready (and retried), not dead.
  */
 @Injectable()
-export class FleetDiscovery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FleetDiscovery implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(FleetDiscovery.name);
   private readonly abort = new AbortController();
   private rebuilt!: Promise<void>;
@@ -26,7 +26,8 @@ export class FleetDiscovery implements OnApplicationBootstrap, OnApplicationShut
     this.rebuilt.catch(() => undefined);
   }
 
-  onApplicationShutdown(): void {
+  /** Shutting down: a discovery still being retried gives up, so that no pass starts after it. */
+  onModuleDestroy(): void {
     this.abort.abort();
   }
 

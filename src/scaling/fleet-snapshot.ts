@@ -1,4 +1,5 @@
 import { ServerState } from '../fleet/server-state';
+import type { ProbeOutage } from './scaling-action';
 
 /** What the policy knows of one server at the start of a pass. */
 export interface ServerView {
@@ -33,6 +34,10 @@ export interface FleetSnapshot {
    * below 0, so without this a fleet that is already full would look merely "at 0 free".
    */
   readonly unmetDemand: number;
+  /** The probe outage in effect after the previous pass, if any. */
+  readonly probeOutage?: ProbeOutage;
+  /** When the last probe outage ended: the grace of failing servers with players counts from then too. */
+  readonly probeOutageEndedAt?: number;
 }
 
 export interface PolicySettings {

@@ -14,23 +14,41 @@ export function launchBackoffMs(consecutive: number, settings: PolicySettings): 
   return Math.min(settings.launchBackoffMaxMs, settings.launchBackoffBaseMs * 2 ** (consecutive - 1));
 }
 
-/** How many servers fail their probes, of those that had been healthy. */
-export function probeFailuresOf(servers: readonly Pick<ServerView, 'state'>[]): ProbeOutage {
-  let failing = 0;
-  let of = 0;
-  for (const server of servers) {
-    if (server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy') of += 1;
-    if (server.state === 'unhealthy') failing += 1;
+/**
+ * The probe outage after this pass. One begins when more than `probeOutageThreshold` of the
+ * servers that were healthy (and more than one) fail their probes together: each of them has
+ * failed at most UNHEALTHY_THRESHOLD times in a row, so a fault that began in the middle of a
+ * pass is seen whole in the next. Servers that failed long before are not counted: they are not
+ * what suddenly broke. The outage lasts while more than the threshold of the servers that failed
+ * together (those that still exist) still fail, and ends as probes answer again.
+ */
+export function probeOutageOf(snapshot: Pick<FleetSnapshot, 'servers' | 'probeOutage'>, s: PolicySettings): ProbeOutage | undefined {
+  const { servers, probeOutage: previous } = snapshot;
+  let serverIds: string[];
+  let of: number;
+  if (previous) {
+    const known = new Set(servers.filter((server) => server.state !== 'stopping').map((server) => server.id));
+    serverIds = previous.serverIds.filter((id) => known.has(id));
+    of = serverIds.length;
+  } else {
+    const fresh = servers.filter((server) => server.state === 'unhealthy' && server.consecutiveFailures <= s.unhealthyThreshold);
+    serverIds = fresh.map((server) => server.id);
+    of = fresh.length + servers.filter((server) => server.state === 'ready' || server.state === 'draining').length;
   }
-  return { failing, of };
+  const failingIds = new Set(servers.filter((server) => server.state === 'unhealthy').map((server) => server.id));
+  const failing = serverIds.filter((id) => failingIds.has(id)).length;
+  return failing > 1 && failing > s.probeOutageThreshold * of ? { serverIds, failing, of } : undefined;
 }
 
 /** Failed probes alone are reason to stop this server now (the rate limit aside). */
-function failedForGood(server: ServerView, now: number, s: PolicySettings): boolean {
+function failedForGood(server: ServerView, snapshot: FleetSnapshot, s: PolicySettings): boolean {
   if (server.state !== 'unhealthy' || server.consecutiveFailures < s.unhealthyThreshold) return false;
-  // Players first: a server that last showed a game in progress may be unreachable only from here.
-  const lastSeen = server.lastHealthyAt ?? server.launchedAt;
-  return server.readyToClose || now - lastSeen >= s.unhealthyPlayerGraceMs;
+  // Players first: a server that last showed a game in progress, or was handed places since, may
+  // be unreachable only from here. Its grace runs from its last good report, and not before the
+  // end of a probe outage: the time its probes failed for the manager's fault does not count.
+  if (server.readyToClose && server.reserved === 0) return true;
+  const lastSeen = Math.max(server.lastHealthyAt ?? server.launchedAt, snapshot.probeOutageEndedAt ?? -Infinity);
+  return snapshot.now - lastSeen >= s.unhealthyPlayerGraceMs;
 }
 
 function otherStopReason(server: ServerView, now: number, s: PolicySettings): StopReason | undefined {
@@ -70,18 +88,16 @@ const byMostRoom = (a: ServerView, b: ServerView) => b.free - a.free || a.launch
  * The margin policy (DESIGN section 2): from a snapshot of the fleet to the actions that keep the
  * free capacity between the margins. Pure: no clock, no I/O, the same answer for the same input.
  *
- * A probe outage: more than `probeOutageThreshold` of the servers that had been healthy fail their
- * probes at once (and more than one: a single failing server is that server's fault). So many
- * game servers rarely break together; the manager's own network, its event loop or its file
- * descriptors do. Envoy's panic threshold and Kubernetes' unhealthy-zone threshold rest on the
- * same judgement. While it lasts nothing is stopped for failed probes and nothing is launched or
- * drained, since the count of free places leaves out whatever the failing servers hold.
+ * A probe outage (probeOutageOf): most of the servers that were healthy fail their probes at once.
+ * So many game servers rarely break together; the manager's own network, its event loop or its
+ * file descriptors do. Envoy's panic threshold and Kubernetes' unhealthy-zone threshold rest on
+ * the same judgement. While it lasts nothing is stopped for failed probes and nothing is launched
+ * or drained, since the count of free places leaves out whatever the failing servers hold.
  */
 export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): ScalingDecision {
   const { now } = snapshot;
   const actions: ScalingAction[] = [];
-  const probes = probeFailuresOf(snapshot.servers);
-  const probeOutage = probes.failing > 1 && probes.failing > s.probeOutageThreshold * probes.of ? probes : undefined;
+  const probeOutage = probeOutageOf(snapshot, s);
 
   // Broken servers and launches that never came up go first; the margins below then count without them.
   // In a probe outage nothing is stopped for failing its probes, a launch that never answered included.
@@ -92,11 +108,12 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     if (server.state === 'stopping') continue;
     const reason = probeOutage ? undefined : otherStopReason(server, now, s);
     if (reason) actions.push({ kind: 'stop', serverId: server.id, reason });
-    else if (!probeOutage && failedForGood(server, now, s)) failed.push(server);
+    else if (!probeOutage && failedForGood(server, snapshot, s)) failed.push(server);
     else live.push(server);
     if (reason === 'launch-timeout') timedOutLaunches += 1;
   }
-  const stopsAllowed = Math.max(1, Math.floor(UNHEALTHY_STOPS_PER_PASS * probes.of));
+  const established = snapshot.servers.filter((server) => server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy').length;
+  const stopsAllowed = Math.max(1, Math.floor(UNHEALTHY_STOPS_PER_PASS * established));
   failed.sort(byLongestFailing).forEach((server, index) => {
     if (index < stopsAllowed) actions.push({ kind: 'stop', serverId: server.id, reason: 'unhealthy' });
     else live.push(server);

@@ -41,6 +41,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
   onApplicationBootstrap(): void {
     void this.discovery.whenRebuilt().then(
       () => {
+        if (this.stopped) return;
         this.started = true;
         this.startPass();
       },

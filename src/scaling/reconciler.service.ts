@@ -36,6 +36,7 @@ export class Reconciler {
   private readonly actionsInFlight = new Set<Promise<void>>();
   private readonly decisions: KeptDecision[] = [];
   private outage?: { readonly since: number; readonly figures: ProbeOutage };
+  private outageEndedAt?: number;
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -51,7 +52,10 @@ export class Reconciler {
     const now = Date.now();
     const servers = this.registry.snapshot(now);
     const unmetDemand = this.registry.takeUnmetDemand();
-    const decision = decideScaling({ now, servers, launchFailures: this.launchFailures, unmetDemand }, this.policy);
+    const decision = decideScaling(
+      { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
+      this.policy,
+    );
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand };
@@ -189,8 +193,8 @@ export class Reconciler {
     const key = decisionKey(decision);
     const last = this.decisions.at(-1);
     if (last?.key === key) {
-      last.repeats += 1;
-      last.lastAt = at;
+      // The same decision: counted, with the figures of the latest pass.
+      Object.assign(last, seen, { decision, lastAt: at, repeats: last.repeats + 1 });
       return;
     }
     this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, decision });
@@ -208,6 +212,7 @@ export class Reconciler {
         `probe outage: ${figures.failing} of ${figures.of} servers that were healthy fail their probes at once; suspecting the manager's own network or load, so no server is stopped for failed probes and none is launched or drained until probes answer again`,
       );
     } else if (!figures && was) {
+      this.outageEndedAt = now;
       this.logger.warn({ probeOutageSeconds: (now - was.since) / 1000 }, `probe outage over after ${Math.round((now - was.since) / 1000)} s: probes answer again`);
     }
   }
@@ -217,8 +222,10 @@ export class Reconciler {
     return server && { id: server.id, platformIds: server.platformIds };
   }
 
+  /** Every action's promise ends here: whatever it throws is logged, never left to end the process. */
   private track(action: Promise<void>): void {
-    this.actionsInFlight.add(action);
-    void action.finally(() => this.actionsInFlight.delete(action));
+    const settled = action.catch((error: unknown) => this.logger.error({ err: error }, `a scaling action failed unexpectedly: ${String(error)}`));
+    this.actionsInFlight.add(settled);
+    void settled.finally(() => this.actionsInFlight.delete(settled));
   }
 }

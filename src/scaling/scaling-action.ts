@@ -20,8 +20,11 @@ export interface HeldBack {
 
 /** Too many of the servers that were healthy fail their probes at once: the fault is probably the manager's. */
 export interface ProbeOutage {
-  /** Servers failing their probes, of those that had been healthy. */
+  /** The servers that failed together, as far as they still exist; the outage lasts while most of them fail. */
+  readonly serverIds: readonly string[];
+  /** How many of them fail now. */
   readonly failing: number;
+  /** The servers that were healthy when it began (serverIds among them), or, later, those of serverIds that still exist. */
   readonly of: number;
 }
 

@@ -35,8 +35,8 @@ const unhealthy = (id: string, failures: number, fields: Partial<ServerView> = {
   server(id, 'unhealthy', { free: 10, consecutiveFailures: failures, ...fields });
 const stopping = (id: string, fields: Partial<ServerView> = {}) => server(id, 'stopping', { free: 10, readyToClose: true, ...fields });
 
-function snapshot(servers: ServerView[], launchFailures: LaunchFailures = { consecutive: 0 }, unmetDemand = 0): FleetSnapshot {
-  return { now: NOW, servers, launchFailures, unmetDemand };
+function snapshot(servers: ServerView[], launchFailures: LaunchFailures = { consecutive: 0 }, unmetDemand = 0, outage: Pick<FleetSnapshot, 'probeOutage' | 'probeOutageEndedAt'> = {}): FleetSnapshot {
+  return { now: NOW, servers, launchFailures, unmetDemand, ...outage };
 }
 
 /** One action as a short line ("launch 3", "stop u1 unhealthy"), so that a row lists them readably and exactly. */
@@ -64,10 +64,12 @@ interface PolicyCase {
   free?: number;
   /** Absent: the decision must not report a held-back launch. */
   heldBack?: RegExp;
+  /** The probe outage after the previous pass, and when the last one ended. */
+  outage?: Pick<FleetSnapshot, 'probeOutage' | 'probeOutageEndedAt'>;
 }
 
-function check({ servers, settings, launchFailures, unmetDemand, actions, free, heldBack }: PolicyCase): void {
-  const decision = decideScaling(snapshot(servers, launchFailures, unmetDemand), { ...SETTINGS, ...settings });
+function check({ servers, settings, launchFailures, unmetDemand, actions, free, heldBack, outage }: PolicyCase): void {
+  const decision = decideScaling(snapshot(servers, launchFailures, unmetDemand, outage), { ...SETTINGS, ...settings });
   expect(decision.actions.map(summary)).toEqual(actions);
   for (const action of decision.actions) {
     if (action.kind !== 'stop') expect(action.reason).not.toHaveLength(0);
@@ -493,7 +495,11 @@ describe('decideScaling', () => {
   });
 
   describe('probe outage: most servers that were healthy fail at once (PROBE_OUTAGE_THRESHOLD 0.5)', () => {
-    const failing = (id: string) => unhealthy(id, 10, { readyToClose: true, lastHealthyAt: NOW - HOUR });
+    /** Failing since at most UNHEALTHY_THRESHOLD (3) probes: it broke together with the others. */
+    const failing = (id: string, failures = 1) => unhealthy(id, failures, { readyToClose: true, lastHealthyAt: NOW - SECOND });
+    /** Failing for long: whatever broke it, it was not this. */
+    const longFailing = (id: string) => unhealthy(id, 50, { readyToClose: true, lastHealthyAt: NOW - HOUR });
+    const previous = (...serverIds: string[]) => ({ probeOutage: { serverIds, failing: serverIds.length, of: serverIds.length } });
     it.each<PolicyCase>([
       {
         name: 'every server failing: nothing stopped, nothing launched, and the decision says why',
@@ -503,18 +509,23 @@ describe('decideScaling', () => {
       },
       {
         name: 'more than half failing: the ones that answer keep serving, and nothing is stopped or launched',
-        servers: [ready('a', 1), ready('b', 1), failing('u1'), failing('u2'), failing('u3')],
+        servers: [ready('a', 1), ready('b', 1), failing('u1'), failing('u2'), failing('u3', 3)],
         actions: [],
         heldBack: /3 of 5 servers/,
       },
       {
         name: 'exactly half failing is no outage: one stop a pass (10 % of 4, at least 1), the longest failing first',
-        servers: [ready('a', 5), ready('b', 5), unhealthy('u1', 4, { readyToClose: true }), unhealthy('u2', 6, { readyToClose: true })],
-        actions: ['stop u2 unhealthy'],
+        servers: [ready('a', 5), ready('b', 5), failing('u1', 3), failing('u2', 3)],
+        actions: ['stop u1 unhealthy'],
+      },
+      {
+        name: 'servers that failed long before do not make an outage: they are stopped at the limited rate',
+        servers: [ready('a', 5), ready('b', 5), longFailing('u1'), longFailing('u2'), longFailing('u3')],
+        actions: ['stop u1 unhealthy'],
       },
       {
         name: 'a single server failing is no outage, even alone in the fleet: it is replaced',
-        servers: [failing('u1')],
+        servers: [failing('u1', 3)],
         actions: ['stop u1 unhealthy', 'launch 1'],
       },
       {
@@ -535,10 +546,34 @@ describe('decideScaling', () => {
         actions: ['stop d drained'],
       },
       {
+        name: 'it lasts while most of the servers that failed together still fail, however long they have failed',
+        servers: [ready('a', 5), longFailing('u1'), longFailing('u2'), ready('u3', 5)],
+        outage: previous('u1', 'u2', 'u3'),
+        actions: [],
+      },
+      {
+        name: 'it ends when most of them answer again; those still failing are then stopped at the limited rate',
+        servers: [ready('a', 5), longFailing('u1'), ready('u2', 5), ready('u3', 5)],
+        outage: previous('u1', 'u2', 'u3'),
+        actions: ['stop u1 unhealthy'],
+      },
+      {
+        name: 'it ends when the servers that failed together are gone',
+        servers: [ready('a', 5), ready('b', 5)],
+        outage: previous('u1', 'u2', 'u3'),
+        actions: [],
+      },
+      {
         name: 'PROBE_OUTAGE_THRESHOLD=1 turns it off',
         servers: [failing('u1'), failing('u2')],
-        settings: { probeOutageThreshold: 1 },
+        settings: { probeOutageThreshold: 1, unhealthyThreshold: 1 },
         actions: ['stop u1 unhealthy', 'launch 1'],
+      },
+      {
+        name: 'PROBE_OUTAGE_THRESHOLD=0: any two servers failing together are an outage',
+        servers: [...Array.from({ length: 8 }, (_, i) => ready(`r${i}`, 1)), failing('u1'), failing('u2')],
+        settings: { probeOutageThreshold: 0 },
+        actions: [],
       },
       {
         name: 'launching servers are not counted: 2 failing of 3 healthy, with 5 launching, is an outage',
@@ -547,10 +582,32 @@ describe('decideScaling', () => {
       },
     ])('$name', check);
 
-    it('reports the outage with its figures, and none outside one', () => {
-      expect(decideScaling(snapshot([ready('a', 5), failing('u1'), failing('u2')]), SETTINGS).probeOutage).toEqual({ failing: 2, of: 3 });
+    it('reports the outage with its figures and its servers, and none outside one', () => {
+      expect(decideScaling(snapshot([ready('a', 5), failing('u1'), failing('u2')]), SETTINGS).probeOutage).toEqual({ serverIds: ['u1', 'u2'], failing: 2, of: 3 });
       expect(decideScaling(snapshot([ready('a', 5), ready('b', 5), failing('u1')]), SETTINGS).probeOutage).toBeUndefined();
     });
+  });
+
+  describe('the players grace after a probe outage, and places handed out', () => {
+    it.each<PolicyCase>([
+      {
+        name: 'a server with players still failing when an outage ends gets its whole grace from the end',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 50, { readyToClose: false, lastHealthyAt: NOW - HOUR })],
+        outage: { probeOutageEndedAt: NOW - MINUTE },
+        actions: [],
+      },
+      {
+        name: 'and is stopped once that grace has passed',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 50, { readyToClose: false, lastHealthyAt: NOW - HOUR })],
+        outage: { probeOutageEndedAt: NOW - 3 * MINUTE },
+        actions: ['stop u unhealthy'],
+      },
+      {
+        name: 'a server that reported no players but was handed places since gets the grace too',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 3, { readyToClose: true, reserved: 1, lastHealthyAt: NOW - SECOND })],
+        actions: [],
+      },
+    ])('$name', check);
   });
 
   describe('stops for failed probes are rate-limited outside an outage: 10 % of the servers that were healthy a pass, at least 1', () => {
