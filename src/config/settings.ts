@@ -165,12 +165,20 @@ export class Settings {
   @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
   ECS_POLL_INTERVAL = 5;
 
+  /** Seconds between resyncs of the fleet with the platform (both platforms), beside the passes. */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.05, { message: 'must be a number of seconds >= 0.05' })
+  ECS_RESYNC_INTERVAL = 120;
+
   /** Attempts of each AWS call by the SDK's adaptive retry (throttling, 5xx, timeouts). */
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   AWS_MAX_ATTEMPTS = 5;
 
   @toText() @IsOptional() @IsString()
   SERVER_TASK_DEFINITION?: string;
+
+  /** The name on everything the manager launches (instance tag); its sweep takes nothing else. Empty: the task family. */
+  @toText() @IsOptional() @Matches(/^[A-Za-z0-9_.:\/=+@-]{1,128}$/, { message: 'must be 1 to 128 letters, digits or _ . : / = + @ - (an AWS tag value)' })
+  FLEET_NAME?: string;
 
   /** Empty: the bundled sample game server. */
   @toText() @IsOptional() @IsString()

@@ -16,6 +16,13 @@ function changeOf(server: GameServer, from: ServerState): StateChange | undefine
   return to === from ? undefined : { from, to };
 }
 
+/** The fleet as it stood when a resync asked the platform. */
+export interface ResyncListing {
+  readonly askedAt: number;
+  /** Servers that ran then (established, not being stopped). */
+  readonly running: ReadonlySet<string>;
+}
+
 export interface Allocation {
   readonly serverId: string;
   readonly address: string;
@@ -51,6 +58,8 @@ export class FleetRegistry {
   private rebuiltAt?: number;
   private turnedAway = 0;
   private lastScan?: AllocationScan;
+  /** Servers the reconciler removed since the last resync began: a listing taken before may still show them. */
+  private readonly removedAt = new Map<string, number>();
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
@@ -64,17 +73,31 @@ export class FleetRegistry {
    */
   rebuild(found: readonly PlatformServer[], now: number): void {
     this.servers.clear();
-    for (const server of found) {
-      const record = this.newServer(server.id, now);
-      this.place(record, server);
-      record.everHealthy = true;
-      record.lastHealthyAt = now;
-      record.draining = server.drainingSince !== undefined;
-      record.drainingSince = server.drainingSince;
-      this.servers.set(server.id, record);
-    }
+    for (const server of found) this.adopt(server, now);
     this.rebuiltAt = now;
     this.forgetScan();
+  }
+
+  /**
+   * Aligns the fleet with what the platform runs now (a resync): a running server the platform no
+   * longer has was stopped by someone else, or died with its host, and leaves; a server it runs
+   * that the fleet does not know is adopted, as at start-up. Launches and stops under way are the
+   * reconciler's and are left to it.
+   */
+  resync(found: readonly PlatformServer[], listing: ResyncListing, now: number): { readonly gone: string[]; readonly adopted: string[] } {
+    const running = new Set(found.map((server) => server.id));
+    // Only what was already running when the platform was asked: a launch that finished while it
+    // answered is not in its answer, and a server stopped meanwhile still is.
+    const gone = [...listing.running].filter((id) => {
+      const server = this.servers.get(id);
+      return server !== undefined && !server.stopping && !running.has(id);
+    });
+    for (const id of gone) this.servers.delete(id);
+    const adopted = found.filter((server) => !this.servers.has(server.id) && (this.removedAt.get(server.id) ?? -Infinity) < listing.askedAt);
+    for (const server of adopted) this.adopt(server, now);
+    this.removedAt.clear();
+    if (gone.length > 0 || adopted.length > 0) this.forgetScan();
+    return { gone, adopted: adopted.map((server) => server.id) };
   }
 
   get isRebuilt(): boolean {
@@ -95,7 +118,14 @@ export class FleetRegistry {
 
   remove(id: string): void {
     this.servers.delete(id);
+    this.removedAt.set(id, Date.now());
     this.forgetScan();
+  }
+
+  /** What a resync needs to know before it asks the platform: when, and which servers ran then. */
+  beginResync(now: number): ResyncListing {
+    this.removedAt.clear();
+    return { askedAt: now, running: new Set(this.all().filter((server) => server.everHealthy && !server.stopping).map((server) => server.id)) };
   }
 
   get(id: string): GameServer | undefined {
@@ -253,6 +283,16 @@ export class FleetRegistry {
     let expired = 0;
     while (expired < server.reservations.length && server.reservations[expired] <= cutoff) expired++;
     if (expired > 0) server.reservations.splice(0, expired);
+  }
+
+  private adopt(server: PlatformServer, now: number): void {
+    const record = this.newServer(server.id, now);
+    this.place(record, server);
+    record.everHealthy = true;
+    record.lastHealthyAt = now;
+    record.draining = server.drainingSince !== undefined;
+    record.drainingSince = server.drainingSince;
+    this.servers.set(server.id, record);
   }
 
   private newServer(id: string, now: number): GameServer {

@@ -30,8 +30,16 @@ export interface ServerRef {
  */
 export interface GameServerPlatform {
   readonly name: string;
-  /** Every server this platform runs for the fleet, adopted ones included. */
+  /**
+   * At start-up: every server this platform runs for the fleet, adopted ones included. What an
+   * earlier manager left half-done (a launch it never finished) is cleaned up.
+   */
   discover(): Promise<PlatformServer[]>;
+  /**
+   * Later, beside the passes: the servers the platform runs now. Touches nothing that may be a
+   * launch in flight (this manager's or another's); sweeps only what is provably abandoned.
+   */
+  resync(): Promise<PlatformServer[]>;
   /** Starts a server; resolves once it has an address (it may not answer its health endpoint yet). */
   launch(request: LaunchRequest): Promise<PlatformServer>;
   /** Ends a server and everything it was running on. A server already gone is not an error. */

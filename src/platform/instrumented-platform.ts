@@ -19,6 +19,10 @@ export class InstrumentedPlatform implements GameServerPlatform {
     return this.call('discover', () => this.inner.discover());
   }
 
+  resync(): Promise<PlatformServer[]> {
+    return this.call('resync', () => this.inner.resync());
+  }
+
   launch(request: LaunchRequest): Promise<PlatformServer> {
     return this.call('launch', () => this.inner.launch(request));
   }

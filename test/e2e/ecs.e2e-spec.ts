@@ -1,7 +1,7 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLUSTER_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { CLUSTER_TAG, FakeAws, FakeAwsOptions, FLEET_TAG, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
 import { ArrivedPlayer, arrive, connectPlayer, leave } from '../support/players';
 
@@ -153,6 +153,95 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     });
   });
 
+  describe('a sweep that stays in its lane, and stops that wait for the task', () => {
+    it('two fleets in the default cluster: start-up takes no instance of the other fleet, even one that runs none of our tasks', async () => {
+      const definition = (family: string) => ({ family, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] });
+      install({ taskDefinitions: [definition('LaunchGameserver'), definition('OtherGame')] });
+      const [other] = await fake.seedTasks(1, { taskDefinition: 'OtherGame' });
+      const manager = await start({ ECS_RESYNC_INTERVAL: '0.2' });
+      await waitFor('one ready server of our own', async () => (await acceptingServers(manager)).length === 1);
+      await sleep(500);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      expect(fake.instances().find((i) => i.instanceId === other.ec2InstanceId)?.state).toBe('running');
+      expect(fake.tasks().find((t) => t.taskArn === other.taskArn)?.lastStatus).toBe('RUNNING');
+    });
+
+    it('an instance of the fleet with no task is swept only once it is older than LAUNCH_TIMEOUT (it may be a launch in flight), by a resync', async () => {
+      install();
+      await fake.seedTasks(1);
+      const ec2 = new EC2Client({ region: 'ap-south-1' });
+      const young = await ec2.send(
+        new RunInstancesCommand({
+          LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-inflight0001' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }] }],
+        }),
+      );
+      const youngId = young.Instances![0].InstanceId!;
+      const startedAt = Date.now();
+      const manager = await start({ LAUNCH_TIMEOUT: '3', ECS_RESYNC_INTERVAL: '0.3', DOWNSCALE_MARGIN: '30' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      await waitFor('the instance to be swept', () => fake.instances().find((i) => i.instanceId === youngId)?.state !== 'running', 10_000);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3000);
+      expect(fake.calls('TerminateInstances').flatMap((c) => (c.input as { InstanceIds: string[] }).InstanceIds)).toEqual([youngId]);
+    });
+
+    it('stopping a server terminates its instance only after ECS reports its task stopped', async () => {
+      install();
+      const [seeded] = await fake.seedTasks(1);
+      const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
+      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { id: string }[] };
+      await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      await waitFor('the instance to be terminated', () => fake.calls('TerminateInstances').length > 0);
+      const task = fake.tasks().find((t) => t.taskArn === seeded.taskArn)!;
+      expect(task.stoppedReason).toBe('stopped by fleet-manager');
+      expect(task.stoppedAt).toBeDefined();
+      expect(fake.calls('TerminateInstances')[0].at.getTime()).toBeGreaterThanOrEqual(task.stoppedAt!.getTime());
+    });
+
+    it('a resync adopts a task started by someone else and forgets one stopped by someone else, without stopping anything itself', async () => {
+      install();
+      const [first] = await fake.seedTasks(1);
+      const manager = await start({ ECS_RESYNC_INTERVAL: '0.3', UNHEALTHY_PLAYER_GRACE: '600', DOWNSCALE_MARGIN: '30' });
+      await waitFor('the seeded server ready', async () => (await acceptingServers(manager)).length === 1);
+      const [second] = await fake.seedTasks(1);
+      await waitFor('the task started elsewhere to be adopted', async () => (await acceptingServers(manager)).includes(`127.0.0.1:${second.port}`), 10_000);
+      expect(fake.calls('RunInstances')).toHaveLength(0);
+
+      players.push({ address: `127.0.0.1:${first.port}`, socket: await connectPlayer(`127.0.0.1:${first.port}`) });
+      await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: first.taskArn, reason: 'stopped in the console' }));
+      await waitFor('the stopped task to leave the fleet', async () => {
+        const fleet = await getJson<{ server_list: string[] }>(`${manager.url}/available-gameserver-list/`);
+        return !fleet.body.server_list.includes(`127.0.0.1:${first.port}`);
+      });
+      const metrics = await (await fetch(`${manager.url}/metrics`)).text();
+      expect(metrics).toMatch(/fleet_manager_platform_calls_total\{operation="resync"\} [1-9]/);
+      expect(fake.calls('StopTask').map((c) => (c.input as { task: string }).task)).toEqual([first.taskArn]);
+    });
+
+    it('launches are idempotent: the server id is the client token of RunInstances', async () => {
+      install();
+      const manager = await start();
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      const [call] = fake.calls('RunInstances');
+      const input = call.input as { ClientToken: string; TagSpecifications: { Tags: { Key: string; Value: string }[] }[] };
+      expect(input.ClientToken).toBe(input.TagSpecifications[0].Tags.find((t) => t.Key === SERVER_ID_TAG)?.Value);
+    });
+
+    it('a StartTask failure no retry can mend (ATTRIBUTE) fails the launch at once', async () => {
+      install();
+      fake.failStartTask(1, 'ATTRIBUTE');
+      const manager = await start();
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1, 20_000);
+      const [failed, succeeded] = fake.calls('RunInstances').map((c) => (c.input as { ClientToken: string }).ClientToken);
+      expect(succeeded).toBeDefined();
+      expect(fake.calls('StartTask').filter((c) => (c.input as { tags: { value: string }[] }).tags[0].value === failed)).toHaveLength(1);
+    });
+  });
+
   describe('eventual consistency: DescribeTasks answers MISSING for a task just created', () => {
     it('a launch waits for its task to appear instead of failing', async () => {
       install({ describeLagMs: 600 });
@@ -184,10 +273,12 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
         LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
         MinCount: 1,
         MaxCount: 1,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0001' }, { Key: CLUSTER_TAG, Value: 'default' }] }],
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0001' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }] }],
       }),
     );
-    const orphanId = orphan.Instances?.[0]?.InstanceId;
+    const orphanId = orphan.Instances?.[0]?.InstanceId as string;
+    // Older than LAUNCH_TIMEOUT: no launch in flight can still own it.
+    fake.backdateInstance(orphanId, 301_000);
 
     const manager = await start();
     await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
@@ -200,7 +291,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     install({ taskStartMs: 3000 });
     const ec2 = new EC2Client({ region: 'ap-south-1' });
     const ecs = new ECSClient({ region: 'ap-south-1' });
-    const tags = [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0002' }, { Key: CLUSTER_TAG, Value: 'default' }];
+    const tags = [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0002' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }];
     const run = await ec2.send(
       new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'defaultECS' }, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }),
     );
@@ -213,8 +304,10 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       new StartTaskCommand({ cluster: 'default', taskDefinition: 'LaunchGameserver', containerInstances: [containerInstance], tags: [{ key: SERVER_ID_TAG, value: 'gs-crashed0002' }], startedBy: 'fleet-manager' }),
     );
     const taskArn = started.tasks?.[0]?.taskArn;
+    fake.backdateInstance(instanceId, 301_000);
 
-    const manager = await start();
+    // The task is stopped at start-up; the instance, still busy with it then, goes with the next resync.
+    const manager = await start({ ECS_RESYNC_INTERVAL: '0.3' });
     await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
     expect(fake.calls('StopTask').map((c) => (c.input as { task: string }).task)).toContain(taskArn);
     await waitFor('the instance to be terminated', () => fake.instances().find((i) => i.instanceId === instanceId)?.state !== 'running');

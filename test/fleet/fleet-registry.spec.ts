@@ -100,3 +100,49 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
     expect(adopted(T0 - HOUR).snapshot(T0)[0]).toMatchObject({ state: 'draining', drainingSince: T0 - HOUR });
   });
 });
+
+describe('FleetRegistry.resync: the fleet aligned with what the platform runs now', () => {
+  const at = (id: string) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, platformIds: {} });
+  /** a and b running and probed, c launching (not placed yet), d being stopped. */
+  function fleet(): FleetRegistry {
+    const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+    registry.rebuild([at('a'), at('b'), at('d')], T0);
+    registry.addLaunching('c', T0);
+    registry.setStopping('d', true);
+    return registry;
+  }
+
+  it.each<{ case: string; running: string[]; expected: { gone: string[]; adopted: string[] }; left: string[] }>([
+    { case: 'nothing changed', running: ['a', 'b', 'd'], expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+    { case: 'a server stopped by someone else leaves', running: ['b', 'd'], expected: { gone: ['a'], adopted: [] }, left: ['b', 'c', 'd'] },
+    { case: 'a server started by someone else is adopted', running: ['a', 'b', 'd', 'e'], expected: { gone: [], adopted: ['e'] }, left: ['a', 'b', 'c', 'd', 'e'] },
+    { case: 'a launch in flight and a server being stopped are the reconciler\'s: left alone', running: ['a', 'b'], expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+  ])('$case', ({ running, expected, left }) => {
+    const registry = fleet();
+    const listing = registry.beginResync(T0 + 1);
+    expect(registry.resync(running.map(at), listing, T0 + 2)).toEqual(expected);
+    expect(registry.all().map((s) => s.id).sort()).toEqual(left);
+  });
+
+  it('a server that became established while the platform answered is not taken for gone', () => {
+    const registry = fleet();
+    const listing = registry.beginResync(T0 + 1);
+    probe(registry, 'c', 10, T0 + 2);
+    expect(registry.resync([at('a'), at('b'), at('d')], listing, T0 + 3).gone).toEqual([]);
+    expect(registry.get('c')).toBeDefined();
+  });
+
+  it('a server removed while the platform answered is not adopted again from its answer', () => {
+    const registry = fleet();
+    const listing = registry.beginResync(T0 + 1);
+    registry.remove('d');
+    expect(registry.resync([at('a'), at('b'), at('d')], listing, T0 + 3).adopted).toEqual([]);
+    expect(registry.get('d')).toBeUndefined();
+  });
+
+  it('an adopted server is running, probed from then on, as at start-up', () => {
+    const registry = fleet();
+    registry.resync([at('a'), at('b'), at('d'), at('e')], registry.beginResync(T0 + 1), T0 + 2);
+    expect(registry.snapshot(T0 + 2).find((s) => s.id === 'e')).toMatchObject({ state: 'ready', free: 0, readyToClose: false, lastHealthyAt: T0 + 2 });
+  });
+});

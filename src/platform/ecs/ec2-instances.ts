@@ -6,7 +6,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
-import { CLUSTER_TAG, SERVER_ID_TAG } from './ecs-tags';
+import { CLUSTER_TAG, FLEET_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 export interface InstanceAddresses {
   readonly publicIp?: string;
@@ -16,26 +16,42 @@ export interface InstanceAddresses {
 /** DescribeInstances takes at most this many ids per call. */
 const DESCRIBE_INSTANCES_BATCH = 1000;
 
+/** An instance this fleet launched, as its tags and EC2 tell. */
+export interface FleetInstance {
+  readonly instanceId: string;
+  /** The server it was launched for (its tag). */
+  readonly serverId: string;
+  readonly launchedAt: number;
+}
+
 /** The EC2 side of the EC2 launch type: one instance per game server, launched from the template. */
 export class Ec2Instances {
   constructor(
     private readonly ec2: EC2Client,
     private readonly cluster: string,
+    private readonly fleet: string,
     private readonly launchTemplate: string,
   ) {}
 
+  /**
+   * Launches the instance of one server. The server id is the client token, so a call asked again
+   * for the same server (after an answer that was lost) returns the same instance, not a second one
+   * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+   */
   async run(serverId: string): Promise<string> {
     const answer = await this.ec2.send(
       new RunInstancesCommand({
         LaunchTemplate: { LaunchTemplateName: this.launchTemplate },
         MinCount: 1,
         MaxCount: 1,
+        ClientToken: serverId,
         TagSpecifications: [
           {
             ResourceType: 'instance',
             Tags: [
               { Key: SERVER_ID_TAG, Value: serverId },
               { Key: CLUSTER_TAG, Value: this.cluster },
+              { Key: FLEET_TAG, Value: this.fleet },
             ],
           },
         ],
@@ -61,15 +77,16 @@ export class Ec2Instances {
     return found;
   }
 
-  /** Every live instance the manager launched for this cluster, with the server id it was launched for. */
-  async launchedByManager(): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+  /** Every live instance this fleet launched in this cluster: tagged with both. */
+  async ofFleet(): Promise<FleetInstance[]> {
+    const found: FleetInstance[] = [];
     let nextToken: string | undefined;
     do {
       const answer = await this.ec2.send(
         new DescribeInstancesCommand({
           Filters: [
             { Name: `tag:${CLUSTER_TAG}`, Values: [this.cluster] },
+            { Name: `tag:${FLEET_TAG}`, Values: [this.fleet] },
             { Name: 'instance-state-name', Values: ['pending', 'running'] },
           ],
           MaxResults: DESCRIBE_INSTANCES_BATCH,
@@ -77,8 +94,11 @@ export class Ec2Instances {
         }),
       );
       for (const instance of instancesOf(answer.Reservations)) {
-        const serverId = instance.Tags?.find((tag) => tag.Key === SERVER_ID_TAG)?.Value ?? '';
-        found.set(instance.InstanceId as string, serverId);
+        found.push({
+          instanceId: instance.InstanceId as string,
+          serverId: instance.Tags?.find((tag) => tag.Key === SERVER_ID_TAG)?.Value ?? '',
+          launchedAt: instance.LaunchTime?.getTime() ?? 0,
+        });
       }
       nextToken = answer.NextToken;
     } while (nextToken);

@@ -1,4 +1,5 @@
 import {
+  ContainerInstance,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -62,15 +63,32 @@ export class EcsTasks {
 
   /** The EC2 instance behind each container instance. */
   async instancesOf(containerInstanceArns: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const instance of await this.describeContainerInstances(containerInstanceArns)) {
+      if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
+    }
+    return found;
+  }
+
+  /**
+   * How many tasks run or are about to run (RUNNING or PENDING) on each EC2 instance whose agent
+   * joined the cluster; an instance that never joined is left out.
+   */
+  async tasksOnInstances(instanceIds: readonly string[]): Promise<Map<string, number>> {
+    const joined = await this.containerInstancesOf(instanceIds);
+    const found = new Map<string, number>();
+    for (const instance of await this.describeContainerInstances([...joined.values()])) {
+      if (instance.ec2InstanceId) found.set(instance.ec2InstanceId, (instance.runningTasksCount ?? 0) + (instance.pendingTasksCount ?? 0));
+    }
+    return found;
+  }
+
+  private async describeContainerInstances(containerInstanceArns: readonly string[]): Promise<ContainerInstance[]> {
     const batches = await inParallel(chunks([...new Set(containerInstanceArns)], DESCRIBE_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       const answer = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.cluster, containerInstances: batch }));
       return answer.containerInstances ?? [];
     });
-    const found = new Map<string, string>();
-    for (const instance of batches.flat()) {
-      if (instance.containerInstanceArn && instance.ec2InstanceId) found.set(instance.containerInstanceArn, instance.ec2InstanceId);
-    }
-    return found;
+    return batches.flat();
   }
 
   /**

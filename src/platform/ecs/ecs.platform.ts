@@ -29,6 +29,21 @@ const DESCRIBE_ENIS_BATCH = 200;
  * after this long is a missing task taken as gone.
  */
 const MISSING_AFTER_START_MS = 30_000;
+/**
+ * How long stopping a server waits for its task to stop before its instance may be terminated:
+ * ECS gives a container its stop timeout (at most 120 s) between SIGTERM and SIGKILL, and
+ * terminating the instance meanwhile would cut that short.
+ */
+const TASK_STOP_WAIT_MS = 150_000;
+
+/**
+ * StartTask and RunTask failures that no retry mends: the container instance lacks an attribute
+ * the task needs, or is gone or inactive
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html).
+ */
+function isPermanentStartFailure(reason: string): boolean {
+  return reason.startsWith('ATTRIBUTE') || reason === 'MISSING' || reason === 'INACTIVE';
+}
 
 /** A task that runs, and the port its game server listens on. */
 interface UpTask {
@@ -56,10 +71,13 @@ export class EcsPlatform implements GameServerPlatform {
   private readonly joins: SharedPoll<string>;
   /** Tasks of launches in flight, until they run: task ARN -> the task and its game port. */
   private readonly starts: SharedPoll<UpTask>;
+  /** Tasks being stopped, until ECS reports them STOPPED: task ARN -> true. */
+  private readonly taskStops: SharedPoll<true>;
   /** When each task of a launch in flight was started, for the grace of DescribeTasks' eventual consistency. */
   private readonly startedAt = new Map<string, number>();
   private readonly definitions: EcsTaskDefinitions;
   private readonly gameContainer: GameContainerChoice;
+  private readonly fleetName: string;
 
   constructor(
     private readonly ecs: ECSClient,
@@ -70,11 +88,13 @@ export class EcsPlatform implements GameServerPlatform {
     this.cluster = settings.ECS_CLUSTER;
     this.taskDefinition = settings.SERVER_TASK_DEFINITION ?? '';
     this.tasks = new EcsTasks(ecs, this.cluster, taskFamily(this.taskDefinition));
-    this.instances = new Ec2Instances(ec2, this.cluster, settings.ECS_INSTANCE_LAUNCH_TEMPLATE ?? '');
+    this.fleetName = settings.FLEET_NAME ?? taskFamily(this.taskDefinition);
+    this.instances = new Ec2Instances(ec2, this.cluster, this.fleetName, settings.ECS_INSTANCE_LAUNCH_TEMPLATE ?? '');
     this.pollMs = settings.ECS_POLL_INTERVAL * 1000;
     this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
     this.joins = new SharedPoll(this.pollMs, (instanceIds) => this.lookUpJoins(instanceIds), this.logger);
     this.starts = new SharedPoll(this.pollMs, (taskArns) => this.lookUpStarts(taskArns), this.logger);
+    this.taskStops = new SharedPoll(this.pollMs, (taskArns) => this.lookUpStops(taskArns), this.logger);
     this.definitions = new EcsTaskDefinitions(ecs);
     this.gameContainer = { containerName: settings.ECS_CONTAINER_NAME, containerPort: settings.ECS_CONTAINER_PORT };
   }
@@ -88,10 +108,24 @@ export class EcsPlatform implements GameServerPlatform {
    * resolved is reported and left alone. Only a task of the manager's own launches that never came
    * to run (PROVISIONING, PENDING) is stopped: nobody waits for it any more.
    */
-  async discover(): Promise<PlatformServer[]> {
+  discover(): Promise<PlatformServer[]> {
+    return this.list(true);
+  }
+
+  /**
+   * The fleet as ECS runs it now (ceil(N/100) ListTasks and DescribeTasks calls, and one
+   * DescribeTaskDefinition per new revision). A task not yet running is left alone: it may be a
+   * launch in flight. The sweep takes what is provably abandoned, as at start-up.
+   */
+  resync(): Promise<PlatformServer[]> {
+    return this.list(false);
+  }
+
+  private async list(atStartUp: boolean): Promise<PlatformServer[]> {
     const { tasks, missing } = await this.tasks.listRunning();
     const ports = await this.portsOf(tasks.filter((task) => task.lastStatus === 'RUNNING'));
-    const unfinished = tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY);
+    // At start-up nobody waits any more for a launch of an earlier manager that never came to run.
+    const unfinished = atStartUp ? tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY) : [];
     for (const task of unfinished) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
 
     const up: UpTask[] = [];
@@ -122,10 +156,24 @@ export class EcsPlatform implements GameServerPlatform {
     return this.onEc2 ? this.launchOnEc2(request, deadline) : this.launchOnFargate(request, deadline);
   }
 
+  /**
+   * Stops the task; on EC2, once ECS reports it stopped (its container's stop timeout respected),
+   * terminates its instance if no other task runs there. An earlier manager's instances, which
+   * carry no fleet tag, go the same way: they were launched for this one task.
+   */
   async stop(server: ServerRef): Promise<void> {
     const { taskArn, instanceId } = server.platformIds;
-    if (taskArn) await this.stopTask(taskArn, 'stopped by fleet-manager');
-    if (instanceId) await this.instances.terminate([instanceId]);
+    if (taskArn) {
+      await this.stopTask(taskArn, 'stopped by fleet-manager');
+      if (instanceId) await this.taskStops.wait(taskArn, `task ${taskArn} to stop`, Date.now() + TASK_STOP_WAIT_MS);
+    }
+    if (!instanceId) return;
+    const others = (await this.tasks.tasksOnInstances([instanceId])).get(instanceId) ?? 0;
+    if (others > 0) {
+      this.logger.warn({ instanceId, tasks: others }, `instance ${instanceId} still runs ${others} other task(s); not terminated`);
+      return;
+    }
+    await this.instances.terminate([instanceId]);
   }
 
   async setDraining(server: ServerRef, since: number | undefined): Promise<void> {
@@ -165,13 +213,16 @@ export class EcsPlatform implements GameServerPlatform {
 
   private async launchOnFargate(request: LaunchRequest, deadline: number): Promise<PlatformServer> {
     const split = (list?: string) => (list ?? '').split(',').map((item) => item.trim()).filter(Boolean);
-    const taskArn = await this.startTask(request.id, deadline, (tags) =>
+    const taskArn = await this.startTask(request.id, deadline, (tags, attempt) =>
       this.ecs.send(
         new RunTaskCommand({
           cluster: this.cluster,
           taskDefinition: this.taskDefinition,
           launchType: 'FARGATE',
           count: 1,
+          // One token per attempt: a call asked again after a lost answer returns the same task, and
+          // an attempt after a capacity failure is a request of its own, whatever ECS kept of the last.
+          clientToken: `${request.id}-${attempt}`,
           tags,
           startedBy: STARTED_BY,
           networkConfiguration: {
@@ -196,17 +247,23 @@ export class EcsPlatform implements GameServerPlatform {
     }
   }
 
-  /** Starts the task, retrying capacity failures (RESOURCE:MEMORY, ...) until the deadline. */
+  /**
+   * Starts the task, retrying capacity failures (RESOURCE:MEMORY, AGENT, ...) until the deadline.
+   * A failure that no retry can mend (the instance lacks an attribute the task needs, or is gone
+   * or inactive) fails the launch at once.
+   */
   private async startTask(
     serverId: string,
     deadline: number,
-    start: (tags: { key: string; value: string }[]) => Promise<{ tasks?: Task[]; failures?: { reason?: string; arn?: string }[] }>,
+    start: (tags: { key: string; value: string }[], attempt: number) => Promise<{ tasks?: Task[]; failures?: { reason?: string; arn?: string }[] }>,
   ): Promise<string> {
-    for (;;) {
-      const answer = await start([{ key: SERVER_ID_TAG, value: serverId }]);
+    for (let attempt = 1; ; attempt++) {
+      const answer = await start([{ key: SERVER_ID_TAG, value: serverId }], attempt);
       const taskArn = answer.tasks?.[0]?.taskArn;
       if (taskArn) return taskArn;
-      const reason = answer.failures?.map((f) => f.reason).join(', ') || 'no task and no failure';
+      const reasons = (answer.failures ?? []).map((f) => f.reason ?? '');
+      const reason = reasons.join(', ') || 'no task and no failure';
+      if (reasons.length > 0 && reasons.every(isPermanentStartFailure)) throw new Error(`task for ${serverId} cannot start: ${reason}`);
       if (Date.now() + this.pollMs > deadline) throw new Error(`task for ${serverId} could not start: ${reason}`);
       this.logger.warn({ serverId, reason }, `task for ${serverId} could not start (${reason}); retrying`);
       await sleep(this.pollMs);
@@ -252,6 +309,13 @@ export class EcsPlatform implements GameServerPlatform {
     return outcomes;
   }
 
+  /** Stopping tasks that ECS reports STOPPED, or no longer knows at all. */
+  private async lookUpStops(taskArns: string[]): Promise<Map<string, PollOutcome<true>>> {
+    const { tasks, missing } = await this.tasks.describe(taskArns);
+    const stopped = [...tasks.filter((task) => task.lastStatus === 'STOPPED').map((task) => task.taskArn as string), ...missing];
+    return new Map(stopped.map((arn) => [arn, { value: true as const }]));
+  }
+
   private async stopTask(taskArn: string, reason: string): Promise<void> {
     try {
       await this.ecs.send(new StopTaskCommand({ cluster: this.cluster, task: taskArn, reason }));
@@ -283,9 +347,11 @@ export class EcsPlatform implements GameServerPlatform {
   }
 
   /**
-   * Instances the manager launched that run none of the fleet's tasks: a launch that crashed
-   * half-way. Every task listed and left running counts, whatever its state. When DescribeTasks missed a listed
-   * task, an instance may only look abandoned: the sweep waits for a complete view.
+   * Instances that are provably this fleet's and provably abandoned: tagged with its fleet and
+   * cluster, launched longer than LAUNCH_TIMEOUT ago (a younger one may be a launch in flight, of
+   * this manager or of one deploying beside it), for a server none of the listed tasks stands
+   * for, and running no task at all (or never joined the cluster). While DescribeTasks misses a
+   * listed task, an instance may only look abandoned: the sweep waits for a complete view.
    */
   private async terminateOrphans(tasks: readonly Task[], missing: readonly string[]): Promise<void> {
     if (missing.length > 0) {
@@ -293,9 +359,13 @@ export class EcsPlatform implements GameServerPlatform {
       return;
     }
     const serving = new Set(tasks.map(serverIdOf));
-    const orphans = [...(await this.instances.launchedByManager())].filter(([, serverId]) => !serving.has(serverId)).map(([id]) => id);
+    const oldEnough = Date.now() - this.launchTimeoutMs;
+    const candidates = (await this.instances.ofFleet()).filter((i) => i.launchedAt < oldEnough && !serving.has(i.serverId)).map((i) => i.instanceId);
+    if (candidates.length === 0) return;
+    const load = await this.tasks.tasksOnInstances(candidates);
+    const orphans = candidates.filter((instanceId) => (load.get(instanceId) ?? 0) === 0);
     if (orphans.length === 0) return;
-    this.logger.warn({ instances: orphans }, `terminating ${orphans.length} instance(s) left without a task`);
+    this.logger.warn({ instances: orphans }, `terminating ${orphans.length} instance(s) of fleet ${this.fleetName} left without a task`);
     await this.instances.terminate(orphans);
   }
 

@@ -57,6 +57,20 @@ export class LocalPlatform implements GameServerPlatform {
     return found;
   }
 
+  /**
+   * The servers whose processes run now. A record still being written by a launch (pid 0) is no
+   * server yet and is left alone; the record of a process that is gone is removed.
+   */
+  async resync(): Promise<PlatformServer[]> {
+    const { records } = await this.store.list();
+    const found: PlatformServer[] = [];
+    for (const record of records.filter((r) => r.pid !== 0)) {
+      if (await isSameProcessAlive(record.pid, record.processStartTime)) found.push(this.toPlatformServer(record));
+      else await this.store.remove(record.id);
+    }
+    return found;
+  }
+
   async launch(request: LaunchRequest): Promise<PlatformServer> {
     await this.store.ensure();
     const port = await freeLoopbackPort();

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 export const SERVER_ID_TAG = 'fleet-manager:server-id';
 export const DRAINING_TAG = 'fleet-manager:draining';
 export const CLUSTER_TAG = 'fleet-manager:cluster';
+export const FLEET_TAG = 'fleet-manager:fleet';
 export const STARTED_BY = 'fleet-manager';
 
 /** Every address the fake hands out: game servers listen on loopback only. */

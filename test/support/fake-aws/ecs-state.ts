@@ -65,6 +65,7 @@ export interface TaskSnapshot {
   readonly desiredStatus: 'RUNNING' | 'STOPPED';
   readonly startedBy?: string;
   readonly createdAt: Date;
+  readonly stoppedAt?: Date;
   readonly stoppedReason?: string;
   readonly containerInstanceArn?: string;
   readonly ec2InstanceId?: string;
@@ -94,6 +95,7 @@ export function taskSnapshot(task: FakeTask): TaskSnapshot {
     desiredStatus: task.desiredStatus,
     startedBy: task.startedBy,
     createdAt: task.createdAt,
+    stoppedAt: task.stoppedAt,
     stoppedReason: task.stoppedReason,
     containerInstanceArn: placement.launchType === 'EC2' ? placement.containerInstanceArn : undefined,
     ec2InstanceId: placement.launchType === 'EC2' ? placement.ec2InstanceId : undefined,

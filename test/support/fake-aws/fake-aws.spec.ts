@@ -421,6 +421,35 @@ describe('FakeAws', () => {
     });
   });
 
+  describe('client tokens (idempotent creates)', () => {
+    const launch = (token: string, template = 'defaultECS') =>
+      ec2.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: template }, MinCount: 1, MaxCount: 1, ClientToken: token }));
+
+    it('RunInstances asked again with the same token returns the same instance, and launches no second one', async () => {
+      install({ runGameServers: false });
+      const first = await launch('gs-000000000abc');
+      const again = await launch('gs-000000000abc');
+      expect(again.Instances![0].InstanceId).toBe(first.Instances![0].InstanceId);
+      expect(fake.instances()).toHaveLength(1);
+      expect((await launch('gs-000000000abd')).Instances![0].InstanceId).not.toBe(first.Instances![0].InstanceId);
+    });
+
+    it('refuses the same token with other parameters, as EC2 does', async () => {
+      install({ runGameServers: false });
+      await launch('gs-000000000abc');
+      await expect(launch('gs-000000000abc', 'otherTemplate')).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
+    });
+
+    it('RunTask asked again with the same clientToken returns the same task', async () => {
+      install({ runGameServers: false, taskDefinitions: [AWSVPC_DEFINITION] });
+      const run = () =>
+        ecs.send(new RunTaskCommand({ taskDefinition: 'LaunchGameserver', launchType: 'FARGATE', clientToken: 'gs-000000000abc-1', networkConfiguration: { awsvpcConfiguration: { subnets: ['s'] } } }));
+      const [first, again] = [await run(), await run()];
+      expect(again.tasks![0].taskArn).toBe(first.tasks![0].taskArn);
+      expect(fake.tasks()).toHaveLength(1);
+    });
+  });
+
   describe('faults', () => {
     it('lets an injected throttle reach the caller as ThrottlingException, then answers again', async () => {
       install({ runGameServers: false });

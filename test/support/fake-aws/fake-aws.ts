@@ -23,7 +23,7 @@ import type { MetadataBearer } from '@smithy/types';
 import { AwsCommand, AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { AwsService, FakeAwsClosedError, FaultKind, injectedError, responseMetadata, timeoutError } from './aws-errors';
-import { CLUSTER_TAG, DRAINING_TAG, newServerId, SERVER_ID_TAG, STARTED_BY } from './aws-names';
+import { CLUSTER_TAG, DRAINING_TAG, FLEET_TAG, newServerId, parseTaskDefinition, SERVER_ID_TAG, STARTED_BY } from './aws-names';
 import { CallLog, RecordedCall } from './call-log';
 import { ContainerInstanceSnapshot, FakeLaunchType, FakeTask, TaskSnapshot, taskSnapshot } from './ecs-state';
 import { Answer, FakeEc2, InstanceSnapshot } from './fake-ec2';
@@ -37,7 +37,7 @@ export type { FaultKind } from './aws-errors';
 export type { RecordedCall } from './call-log';
 export type { ContainerInstanceSnapshot, FakeLaunchType, TaskSnapshot } from './ecs-state';
 export type { InstanceSnapshot } from './fake-ec2';
-export { CLUSTER_TAG, DRAINING_TAG, SERVER_ID_TAG, STARTED_BY } from './aws-names';
+export { CLUSTER_TAG, DRAINING_TAG, FLEET_TAG, SERVER_ID_TAG, STARTED_BY } from './aws-names';
 export type { FakeTaskDefinition } from './task-definitions';
 
 export interface FakeAwsOptions {
@@ -183,6 +183,11 @@ export class FakeAws {
     return this.log.calls(operation);
   }
 
+  /** Makes an instance look launched `ms` earlier than it was, as if it had run that long. */
+  backdateInstance(instanceId: string, ms: number): void {
+    this.ec2.backdate(instanceId, ms);
+  }
+
   instances(): InstanceSnapshot[] {
     return this.ec2.snapshots();
   }
@@ -219,17 +224,19 @@ export class FakeAws {
     const launchType = options.launchType ?? 'EC2';
     const tags = new Map([[SERVER_ID_TAG, serverId]]);
     if (options.draining) tags.set(DRAINING_TAG, 'true');
+    const taskDefinition = options.taskDefinition ?? this.options.taskDefinition;
     const ec2InstanceId =
       launchType === 'EC2'
         ? this.ec2.addRunningInstance(
             new Map([
               [SERVER_ID_TAG, serverId],
               [CLUSTER_TAG, this.options.cluster],
+              [FLEET_TAG, parseTaskDefinition(taskDefinition).family],
             ]),
           )
         : undefined;
     return this.ecs.seedTask({
-      taskDefinition: options.taskDefinition ?? this.options.taskDefinition,
+      taskDefinition,
       launchType,
       tags,
       startedBy: STARTED_BY,

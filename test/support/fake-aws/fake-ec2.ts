@@ -38,7 +38,7 @@ interface FakeInstance extends Sequenced {
   readonly instanceId: string;
   readonly reservationId: string;
   readonly launchTemplateName?: string;
-  readonly launchTime: Date;
+  launchTime: Date;
   readonly tags: Map<string, string>;
   state: InstanceStateName;
   stateTransitionReason: string;
@@ -75,6 +75,12 @@ export class FakeEc2 {
   private readonly instances = new Map<string, FakeInstance>();
   private readonly enis = new Map<string, FakeEni>();
   private enisCreated = 0;
+  /**
+   * RunInstances by client token: the same token returns the same instances, as EC2 documents
+   * for idempotent requests; the same token with other parameters is refused.
+   * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html
+   */
+  private readonly byClientToken = new Map<string, { readonly request: string; readonly answer: Answer<RunInstancesCommandOutput> }>();
   private seq = 0;
 
   constructor(
@@ -84,6 +90,19 @@ export class FakeEc2 {
   ) {}
 
   runInstances(input: RunInstancesCommandInput): Answer<RunInstancesCommandOutput> {
+    const token = input.ClientToken;
+    const request = JSON.stringify({ ...input, ClientToken: undefined });
+    const earlier = token === undefined ? undefined : this.byClientToken.get(token);
+    if (earlier && earlier.request !== request) {
+      throw ec2ClientError('IdempotentParameterMismatch', 'The client token you have provided is associated with a request that had different parameters.');
+    }
+    if (earlier) return { ...earlier.answer, Instances: earlier.answer.Instances?.map((i) => this.view(this.instances.get(i.InstanceId as string) as FakeInstance)) };
+    const answer = this.launch(input);
+    if (token !== undefined) this.byClientToken.set(token, { request, answer });
+    return answer;
+  }
+
+  private launch(input: RunInstancesCommandInput): Answer<RunInstancesCommandOutput> {
     const launchTemplateName = this.launchTemplateOf(input);
     const count = launchCount(input);
     const tags = instanceTags(input);
@@ -132,9 +151,17 @@ export class FakeEc2 {
     return this.instances.get(instanceId)?.state;
   }
 
+  backdate(instanceId: string, ms: number): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance) throw new Error(`no instance ${instanceId}`);
+    instance.launchTime = new Date(instance.launchTime.getTime() - ms);
+  }
+
   /** An instance that is already running, as if launched long ago (for seeding a fleet). */
   addRunningInstance(tags: ReadonlyMap<string, string>): string {
-    return this.addInstance(newReservationId(), 'running', tags, undefined).instanceId;
+    const instance = this.addInstance(newReservationId(), 'running', tags, undefined);
+    instance.launchTime = new Date(Date.now() - 24 * 3_600_000);
+    return instance.instanceId;
   }
 
   /**

@@ -92,6 +92,11 @@ export class FakeEcs implements InstanceEvents {
   private readonly tasks = new Map<string, FakeTask>();
   /** EC2 tasks by container instance ARN: DescribeContainerInstances over 10,000 instances must not scan every task each time. */
   private readonly tasksByInstance = new Map<string, FakeTask[]>();
+  /**
+   * RunTask by client token: the same token returns the same tasks, as ECS documents (clientToken,
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
+   */
+  private readonly runsByClientToken = new Map<string, readonly FakeTask[]>();
   private readonly containerInstances = new Map<string, FakeContainerInstance>();
   private readonly arns: EcsArns;
   private readonly lifecycle: TaskLifecycle;
@@ -179,13 +184,13 @@ export class FakeEcs implements InstanceEvents {
     const count = input.count ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > MAX_START) throw invalidParameter(`count must be between 1 and ${MAX_START}.`);
     const tags = tagMap(input.tags);
+    const earlier = input.clientToken === undefined ? undefined : this.runsByClientToken.get(input.clientToken);
+    if (earlier) return { tasks: earlier.map((task) => this.view(task, true)), failures: [] };
     const injected = this.deps.capacityFailure();
     if (injected) return { tasks: [], failures: [{ reason: injected }] };
-    const tasks = Array.from({ length: count }, () => {
-      const placement = this.newEni(subnet, network.assignPublicIp === 'ENABLED');
-      return this.view(this.launch(definition, placement, tags, input.startedBy), true);
-    });
-    return { tasks, failures: [] };
+    const launched = Array.from({ length: count }, () => this.launch(definition, this.newEni(subnet, network.assignPublicIp === 'ENABLED'), tags, input.startedBy));
+    if (input.clientToken !== undefined) this.runsByClientToken.set(input.clientToken, launched);
+    return { tasks: launched.map((task) => this.view(task, true)), failures: [] };
   }
 
   describeTaskDefinition(input: DescribeTaskDefinitionCommandInput): Answer<DescribeTaskDefinitionCommandOutput> {
