@@ -27,6 +27,15 @@ function rebuildFloor(tasks: number): { calls: number; seconds: number } {
 }
 
 /**
+ * The fewest calls a resync of `tasks` tasks can make: ListTasks pages and DescribeTasks batches
+ * of 100 (task definitions are known by then), and one DescribeInstances page per 1,000 of the
+ * fleet's instances for the sweep.
+ */
+function resyncFloor(tasks: number): number {
+  return 2 * Math.ceil(tasks / 100) + Math.ceil(tasks / 1000);
+}
+
+/**
  * Figures 3 and 4 for ECS: start-up rebuild of 10 ... 10,000 tasks with 30 ms per AWS call (time
  * to ready, calls), calls per steady reconcile pass and per launch, against the fake AWS.
  */
@@ -42,6 +51,7 @@ export async function awsFigures(sizes: readonly number[]): Promise<Row[]> {
       rows.push(
         row(`${label}: time to ready`, 's', result.readySeconds, floor.seconds, goal, `modules loaded beforehand in ${result.moduleLoadSeconds.toFixed(2)} s`),
         row(`${label}: AWS calls`, 'calls', total(result.calls), floor.calls, undefined, listed(result.calls)),
+        row(`ECS resync, ${tasks} tasks: AWS calls`, 'calls', total(result.resyncCalls), resyncFloor(tasks), undefined, `${listed(result.resyncCalls)}; ${result.resyncSeconds.toFixed(2)} s`),
       );
     } catch (error) {
       rows.push(failedRow(`${label}: time to ready`, tasks === 10_000 ? '<= 5 s' : undefined, String(error)));

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeAws, FakeAwsOptions } from '../test/support/fake-aws/fake-aws';
+import type { GameServerPlatform } from '../src/platform/game-server-platform';
 import { exitWithParent, reportFailure } from './children';
 
 /**
@@ -10,7 +11,7 @@ import { exitWithParent, reportFailure } from './children';
  * per process, so that a start-up is a cold start as in production.
  *
  * - rebuild: `tasks` RUNNING tasks exist; how long until the manager answers ready (the fleet
- *   rebuilt from ECS), and which calls that took.
+ *   rebuilt from ECS), and which calls that took; then one resync of that fleet, its time and calls.
  * - steady-and-launch: three healthy servers; the calls of reconcile passes that change nothing,
  *   then of launches made through the platform port: the manager's first, then more one after
  *   the other, then a wave of launches at once, as the policy launches for a large shortfall.
@@ -24,6 +25,8 @@ export type CallCounts = Record<string, number>;
 export interface RebuildResult {
   readonly readySeconds: number;
   readonly calls: CallCounts;
+  readonly resyncSeconds: number;
+  readonly resyncCalls: CallCounts;
   /** Loading the manager's modules, before the clock of readySeconds starts. */
   readonly moduleLoadSeconds: number;
 }
@@ -95,7 +98,15 @@ async function rebuild(tasks: number, latencyMs: number): Promise<RebuildResult>
       await app.listen(0, '127.0.0.1');
       const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       await waitUntil('readiness', async () => (await fetch(`${url}/health/ready`)).status === 200);
-      return { readySeconds: (performance.now() - started) / 1000, calls: countByOperation(fake), moduleLoadSeconds };
+      const readySeconds = (performance.now() - started) / 1000;
+      const calls = countByOperation(fake);
+      const { GAME_SERVER_PLATFORM } = await import('../src/platform/game-server-platform.js');
+      const platform = app.get<GameServerPlatform>(GAME_SERVER_PLATFORM);
+      const before = fake.calls().length;
+      const resyncStarted = performance.now();
+      const found = await platform.resync();
+      if (found.length !== tasks) throw new Error(`the resync found ${found.length} of ${tasks} servers`);
+      return { readySeconds, calls, moduleLoadSeconds, resyncSeconds: (performance.now() - resyncStarted) / 1000, resyncCalls: countByOperation(fake, before) };
     } finally {
       await app.close();
     }

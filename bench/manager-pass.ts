@@ -20,6 +20,10 @@ class BenchPlatform implements GameServerPlatform {
     return this.servers;
   }
 
+  resync(): Promise<PlatformServer[]> {
+    return this.discover();
+  }
+
   async launch(): Promise<PlatformServer> {
     this.calls += 1;
     throw new Error('the bench fleet never launches');

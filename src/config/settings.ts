@@ -169,6 +169,10 @@ export class Settings {
   @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.05, { message: 'must be a number of seconds >= 0.05' })
   ECS_RESYNC_INTERVAL = 120;
 
+  /** Seconds one attempt of an AWS call may take before it fails as a timeout (and is retried). */
+  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  AWS_REQUEST_TIMEOUT = 10;
+
   /** Attempts of each AWS call by the SDK's adaptive retry (throttling, 5xx, timeouts). */
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   AWS_MAX_ATTEMPTS = 5;

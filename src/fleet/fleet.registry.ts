@@ -209,8 +209,9 @@ export class FleetRegistry {
 
   /** Addresses of the servers that take players now. */
   acceptingAddresses(): string[] {
+    // An adopted server is ready before its first probe, but says what it can take only then.
     return this.all()
-      .filter((server) => stateOf(server) === 'ready' && server.address !== undefined)
+      .filter((server) => stateOf(server) === 'ready' && server.address !== undefined && server.lastProbeAt !== undefined)
       .map((server) => server.address as string);
   }
 

@@ -194,7 +194,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
       await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
       const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { id: string }[] };
-      await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      const stop = await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(stop.status).toBe(202);
       await waitFor('the instance to be terminated', () => fake.calls('TerminateInstances').length > 0);
       const task = fake.tasks().find((t) => t.taskArn === seeded.taskArn)!;
       expect(task.stoppedReason).toBe('stopped by fleet-manager');

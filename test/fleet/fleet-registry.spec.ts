@@ -82,6 +82,7 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
       expect.objectContaining({ id: 'a', state: 'ready', free: 0, readyToClose: false, consecutiveFailures: 0, lastHealthyAt: T0 }),
     ]);
     expect(adopted().allocate(T0).allocation).toBeUndefined();
+    expect(adopted().acceptingAddresses()).toEqual([]);
   });
 
   it('a failed probe counts against it at once, as for any running server', () => {
@@ -90,10 +91,11 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
     expect(registry.snapshot(T0 + 1)[0]).toMatchObject({ state: 'unhealthy', consecutiveFailures: 1 });
   });
 
-  it('a good probe gives it its room', () => {
+  it('a good probe gives it its room, and lists it among the servers that take players', () => {
     const registry = adopted();
     probe(registry, 'a', 7, T0 + 1);
     expect(registry.snapshot(T0 + 1)[0]).toMatchObject({ state: 'ready', free: 7 });
+    expect(registry.acceptingAddresses()).toEqual(['a:7777']);
   });
 
   it('a draining server keeps the time its draining began', () => {

@@ -316,13 +316,21 @@ export class EcsPlatform implements GameServerPlatform {
     return new Map(stopped.map((arn) => [arn, { value: true as const }]));
   }
 
+  /**
+   * StopTask; a task already stopped or unknown is not an error. ECS answers an unknown task with
+   * InvalidParameterException, a name it gives many other mistakes too, so what became of the task
+   * is asked rather than read from the message.
+   */
   private async stopTask(taskArn: string, reason: string): Promise<void> {
     try {
       await this.ecs.send(new StopTaskCommand({ cluster: this.cluster, task: taskArn, reason }));
     } catch (error) {
-      if (!/not found|MISSING/i.test(String((error as Error).message))) throw error;
+      const { tasks, missing } = await this.tasks.describe([taskArn]);
+      if (missing.includes(taskArn) || tasks[0]?.desiredStatus === 'STOPPED') return;
+      throw error;
     }
   }
+
 
   private async ec2AddressesOf(tasks: readonly Task[]): Promise<Map<string, InstanceAddresses & { instanceId?: string }>> {
     const instanceOf = await this.tasks.instancesOf(tasks.map((t) => t.containerInstanceArn).filter((arn): arn is string => !!arn));
