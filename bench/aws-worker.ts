@@ -104,8 +104,8 @@ async function rebuild(tasks: number, latencyMs: number): Promise<RebuildResult>
       const platform = app.get<GameServerPlatform>(GAME_SERVER_PLATFORM);
       const before = fake.calls().length;
       const resyncStarted = performance.now();
-      const found = await platform.resync();
-      if (found.length !== tasks) throw new Error(`the resync found ${found.length} of ${tasks} servers`);
+      const { servers } = await platform.resync();
+      if (servers.length !== tasks) throw new Error(`the resync found ${servers.length} of ${tasks} servers`);
       return { readySeconds, calls, moduleLoadSeconds, resyncSeconds: (performance.now() - resyncStarted) / 1000, resyncCalls: countByOperation(fake, before) };
     } finally {
       await app.close();

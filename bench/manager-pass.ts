@@ -4,7 +4,7 @@ import { validateSettings } from '../src/config/validate-settings';
 import { FleetRegistry } from '../src/fleet/fleet.registry';
 import { HealthProber } from '../src/fleet/health-prober';
 import { FleetMetrics } from '../src/metrics/fleet-metrics';
-import { GameServerPlatform, PlatformServer } from '../src/platform/game-server-platform';
+import { GameServerPlatform, PlatformListing, PlatformServer } from '../src/platform/game-server-platform';
 import { policySettingsFrom } from '../src/scaling/policy-settings.provider';
 import { Reconciler } from '../src/scaling/reconciler.service';
 
@@ -20,8 +20,9 @@ class BenchPlatform implements GameServerPlatform {
     return this.servers;
   }
 
-  resync(): Promise<PlatformServer[]> {
-    return this.discover();
+  async resync(): Promise<PlatformListing> {
+    const servers = await this.discover();
+    return { servers, running: new Set(servers.map((server) => server.id)) };
   }
 
   async launch(): Promise<PlatformServer> {

@@ -51,8 +51,8 @@ export class FleetDiscovery implements OnApplicationBootstrap, OnModuleDestroy {
       const waited = await sleep(this.resyncMs, true, { signal }).catch(() => false);
       if (!waited) return;
       try {
-        const listing = this.registry.beginResync(Date.now());
-        const { gone, adopted } = this.registry.resync(await this.platform.resync(), listing, Date.now());
+        const before = this.registry.beginResync();
+        const { gone, adopted } = this.registry.resync(await this.platform.resync(), before, Date.now());
         if (gone.length > 0) this.logger.warn({ gone }, `${gone.length} server(s) no longer run on the ${this.platform.name} platform (stopped outside the manager, or lost with their host); forgotten`);
         if (adopted.length > 0) this.logger.log({ adopted }, `${adopted.length} server(s) found running on the ${this.platform.name} platform; adopted`);
       } catch (error) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
-import { PlatformServer } from '../platform/game-server-platform';
+import { PlatformListing, PlatformServer } from '../platform/game-server-platform';
 import { ServerView } from '../scaling/fleet-snapshot';
 import { GameServer, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
@@ -18,7 +18,6 @@ function changeOf(server: GameServer, from: ServerState): StateChange | undefine
 
 /** The fleet as it stood when a resync asked the platform. */
 export interface ResyncListing {
-  readonly askedAt: number;
   /** Servers that ran then (established, not being stopped). */
   readonly running: ReadonlySet<string>;
 }
@@ -58,8 +57,8 @@ export class FleetRegistry {
   private rebuiltAt?: number;
   private turnedAway = 0;
   private lastScan?: AllocationScan;
-  /** Servers the reconciler removed since the last resync began: a listing taken before may still show them. */
-  private readonly removedAt = new Map<string, number>();
+  /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
+  private readonly removedSinceResync = new Set<string>();
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
@@ -84,18 +83,21 @@ export class FleetRegistry {
    * that the fleet does not know is adopted, as at start-up. Launches and stops under way are the
    * reconciler's and are left to it.
    */
-  resync(found: readonly PlatformServer[], listing: ResyncListing, now: number): { readonly gone: string[]; readonly adopted: string[] } {
-    const running = new Set(found.map((server) => server.id));
-    // Only what was already running when the platform was asked: a launch that finished while it
-    // answered is not in its answer, and a server stopped meanwhile still is.
-    const gone = [...listing.running].filter((id) => {
-      const server = this.servers.get(id);
-      return server !== undefined && !server.stopping && !running.has(id);
-    });
+  resync(found: PlatformListing, before: ResyncListing, now: number): { readonly gone: string[]; readonly adopted: string[] } {
+    const { running } = found;
+    // Only what was already running when the platform was asked (a launch that finished while it
+    // answered is not in its answer), and only from a complete answer: a server the platform
+    // merely failed to see, or cannot give an address, still runs.
+    const gone = running
+      ? [...before.running].filter((id) => {
+          const server = this.servers.get(id);
+          return server !== undefined && !server.stopping && !running.has(id);
+        })
+      : [];
     for (const id of gone) this.servers.delete(id);
-    const adopted = found.filter((server) => !this.servers.has(server.id) && (this.removedAt.get(server.id) ?? -Infinity) < listing.askedAt);
+    // A server stopped while the platform answered may still be in its answer.
+    const adopted = found.servers.filter((server) => !this.servers.has(server.id) && !this.removedSinceResync.has(server.id));
     for (const server of adopted) this.adopt(server, now);
-    this.removedAt.clear();
     if (gone.length > 0 || adopted.length > 0) this.forgetScan();
     return { gone, adopted: adopted.map((server) => server.id) };
   }
@@ -118,14 +120,14 @@ export class FleetRegistry {
 
   remove(id: string): void {
     this.servers.delete(id);
-    this.removedAt.set(id, Date.now());
+    this.removedSinceResync.add(id);
     this.forgetScan();
   }
 
-  /** What a resync needs to know before it asks the platform: when, and which servers ran then. */
-  beginResync(now: number): ResyncListing {
-    this.removedAt.clear();
-    return { askedAt: now, running: new Set(this.all().filter((server) => server.everHealthy && !server.stopping).map((server) => server.id)) };
+  /** What a resync needs to know before it asks the platform: which servers ran then. */
+  beginResync(): ResyncListing {
+    this.removedSinceResync.clear();
+    return { running: new Set(this.all().filter((server) => server.everHealthy && !server.stopping).map((server) => server.id)) };
   }
 
   get(id: string): GameServer | undefined {

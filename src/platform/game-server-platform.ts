@@ -12,6 +12,17 @@ export interface PlatformServer {
   readonly platformIds: PlatformIds;
 }
 
+/** What a resync found. */
+export interface PlatformListing {
+  /** The servers that can be adopted: running, with an address. */
+  readonly servers: PlatformServer[];
+  /**
+   * The id of every server the platform still runs, whether it can be adopted or not; absent when
+   * the listing may be incomplete (the platform missed some), and then no server counts as gone.
+   */
+  readonly running?: ReadonlySet<string>;
+}
+
 export interface LaunchRequest {
   /** Chosen by the manager, so the server keeps one id from launch to stop and across restarts. */
   readonly id: string;
@@ -39,7 +50,7 @@ export interface GameServerPlatform {
    * Later, beside the passes: the servers the platform runs now. Touches nothing that may be a
    * launch in flight (this manager's or another's); sweeps only what is provably abandoned.
    */
-  resync(): Promise<PlatformServer[]>;
+  resync(): Promise<PlatformListing>;
   /** Starts a server; resolves once it has an address (it may not answer its health endpoint yet). */
   launch(request: LaunchRequest): Promise<PlatformServer>;
   /** Ends a server and everything it was running on. A server already gone is not an error. */

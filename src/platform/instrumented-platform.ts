@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FleetMetrics } from '../metrics/fleet-metrics';
-import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from './game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from './game-server-platform';
 
 /** Wraps the chosen platform so that every call is counted, and every failure counted and logged with its operation. */
 export class InstrumentedPlatform implements GameServerPlatform {
@@ -19,7 +19,7 @@ export class InstrumentedPlatform implements GameServerPlatform {
     return this.call('discover', () => this.inner.discover());
   }
 
-  resync(): Promise<PlatformServer[]> {
+  resync(): Promise<PlatformListing> {
     return this.call('resync', () => this.inner.resync());
   }
 

@@ -1,5 +1,6 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLUSTER_TAG, FakeAws, FakeAwsOptions, FLEET_TAG, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
@@ -158,12 +159,30 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       const definition = (family: string) => ({ family, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] });
       install({ taskDefinitions: [definition('LaunchGameserver'), definition('OtherGame')] });
       const [other] = await fake.seedTasks(1, { taskDefinition: 'OtherGame' });
+      // Another fleet of the same game: its tasks are of our family, tagged with its name.
+      const [sameFamily] = await fake.seedTasks(1, { fleet: 'LaunchGameserver-eu' });
+      // An idle instance of the other fleet, long past any launch: no task guards it but its tags.
+      const ec2 = new EC2Client({ region: 'ap-south-1' });
+      const idle = (
+        await ec2.send(
+          new RunInstancesCommand({
+            LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
+            MinCount: 1,
+            MaxCount: 1,
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-otherfleet01' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'OtherGame' }] }],
+          }),
+        )
+      ).Instances![0].InstanceId!;
+      fake.backdateInstance(idle, 3_600_000);
       const manager = await start({ ECS_RESYNC_INTERVAL: '0.2' });
       await waitFor('one ready server of our own', async () => (await acceptingServers(manager)).length === 1);
-      await sleep(500);
+      await sleep(1000);
       expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      expect(fake.instances().find((i) => i.instanceId === idle)?.state).toBe('running');
       expect(fake.instances().find((i) => i.instanceId === other.ec2InstanceId)?.state).toBe('running');
       expect(fake.tasks().find((t) => t.taskArn === other.taskArn)?.lastStatus).toBe('RUNNING');
+      expect(await acceptingServers(manager)).not.toContain(`127.0.0.1:${sameFamily.port}`);
+      expect(fake.calls('StopTask')).toHaveLength(0);
     });
 
     it('an instance of the fleet with no task is swept only once it is older than LAUNCH_TIMEOUT (it may be a launch in flight), by a resync', async () => {
@@ -179,12 +198,15 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
         }),
       );
       const youngId = young.Instances![0].InstanceId!;
-      const startedAt = Date.now();
-      const manager = await start({ LAUNCH_TIMEOUT: '3', ECS_RESYNC_INTERVAL: '0.3', DOWNSCALE_MARGIN: '30' });
+      const manager = await start({ ECS_RESYNC_INTERVAL: '0.2', DOWNSCALE_MARGIN: '30' });
       await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      const resyncs = async () => Number(/fleet_manager_platform_calls_total\{operation="resync"\} (\d+)/.exec(await (await fetch(`${manager.url}/metrics`)).text())?.[1] ?? 0);
+      const seen = await resyncs();
+      await waitFor('two more resyncs', async () => (await resyncs()) >= seen + 2);
       expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      // Now it is older than LAUNCH_TIMEOUT (300 s): no launch in flight can own it any more.
+      fake.backdateInstance(youngId, 301_000);
       await waitFor('the instance to be swept', () => fake.instances().find((i) => i.instanceId === youngId)?.state !== 'running', 10_000);
-      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3000);
       expect(fake.calls('TerminateInstances').flatMap((c) => (c.input as { InstanceIds: string[] }).InstanceIds)).toEqual([youngId]);
     });
 
@@ -206,7 +228,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     it('a resync adopts a task started by someone else and forgets one stopped by someone else, without stopping anything itself', async () => {
       install();
       const [first] = await fake.seedTasks(1);
-      const manager = await start({ ECS_RESYNC_INTERVAL: '0.3', UNHEALTHY_PLAYER_GRACE: '600', DOWNSCALE_MARGIN: '30' });
+      const manager = await start({ ADMIN_TOKEN: TOKEN, ECS_RESYNC_INTERVAL: '0.3', UNHEALTHY_PLAYER_GRACE: '600', DOWNSCALE_MARGIN: '30' });
       await waitFor('the seeded server ready', async () => (await acceptingServers(manager)).length === 1);
       const [second] = await fake.seedTasks(1);
       await waitFor('the task started elsewhere to be adopted', async () => (await acceptingServers(manager)).includes(`127.0.0.1:${second.port}`), 10_000);
@@ -214,13 +236,40 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
 
       players.push({ address: `127.0.0.1:${first.port}`, socket: await connectPlayer(`127.0.0.1:${first.port}`) });
       await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: first.taskArn, reason: 'stopped in the console' }));
+      // It had a player, so failed probes alone would keep it for UNHEALTHY_PLAYER_GRACE (600 s): only the resync can forget it.
       await waitFor('the stopped task to leave the fleet', async () => {
-        const fleet = await getJson<{ server_list: string[] }>(`${manager.url}/available-gameserver-list/`);
-        return !fleet.body.server_list.includes(`127.0.0.1:${first.port}`);
+        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+        return !fleet.servers.some((s) => s.platformIds.taskArn === first.taskArn);
       });
       const metrics = await (await fetch(`${manager.url}/metrics`)).text();
       expect(metrics).toMatch(/fleet_manager_platform_calls_total\{operation="resync"\} [1-9]/);
       expect(fake.calls('StopTask').map((c) => (c.input as { task: string }).task)).toEqual([first.taskArn]);
+    });
+
+    it('the sweep leaves an instance alone while its task is still inside its stop timeout (ECS counts it in no task count)', async () => {
+      install({ gameServerScript: join(__dirname, '..', 'support', 'stubborn-game-server.js'), stopTimeoutMs: 2000 });
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ ECS_RESYNC_INTERVAL: '0.2', MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      // Stopped by someone else; the game server finishes its round until SIGKILL, 2 s later.
+      await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: task.taskArn, reason: 'stopped in the console' }));
+      await waitFor('the instance to be swept once the task has stopped', () => fake.calls('TerminateInstances').length > 0, 10_000);
+      const stopped = fake.tasks().find((t) => t.taskArn === task.taskArn)!;
+      expect(stopped.stoppedAt).toBeDefined();
+      expect(fake.calls('TerminateInstances')[0].at.getTime()).toBeGreaterThanOrEqual(stopped.stoppedAt!.getTime());
+    });
+
+    it('a server that DescribeTasks misses for a while is not forgotten by a resync', async () => {
+      install();
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ ADMIN_TOKEN: TOKEN, ECS_RESYNC_INTERVAL: '0.2', DOWNSCALE_MARGIN: '30' });
+      await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
+      fake.missInDescribe(task.taskArn, 5);
+      await waitFor('the misses to be used up', () => fake.calls('DescribeTasks').length >= 5);
+      await sleep(300);
+      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+      expect(fleet.servers.map((s) => s.platformIds.taskArn)).toEqual([task.taskArn]);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
     });
 
     it('launches are idempotent: the server id is the client token of RunInstances', async () => {

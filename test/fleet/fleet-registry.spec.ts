@@ -105,7 +105,9 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
 
 describe('FleetRegistry.resync: the fleet aligned with what the platform runs now', () => {
   const at = (id: string) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, platformIds: {} });
-  /** a and b running and probed, c launching (not placed yet), d being stopped. */
+  /** The platform's answer: these run and can be adopted; `running` (null: unknown) says all that runs, by default just these. */
+  const listing = (ids: string[], running: string[] | null = ids) => ({ servers: ids.map(at), running: running === null ? undefined : new Set(running) });
+  /** a and b running, c launching (not placed yet), d being stopped. */
   function fleet(): FleetRegistry {
     const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
     registry.rebuild([at('a'), at('b'), at('d')], T0);
@@ -114,37 +116,39 @@ describe('FleetRegistry.resync: the fleet aligned with what the platform runs no
     return registry;
   }
 
-  it.each<{ case: string; running: string[]; expected: { gone: string[]; adopted: string[] }; left: string[] }>([
-    { case: 'nothing changed', running: ['a', 'b', 'd'], expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
-    { case: 'a server stopped by someone else leaves', running: ['b', 'd'], expected: { gone: ['a'], adopted: [] }, left: ['b', 'c', 'd'] },
-    { case: 'a server started by someone else is adopted', running: ['a', 'b', 'd', 'e'], expected: { gone: [], adopted: ['e'] }, left: ['a', 'b', 'c', 'd', 'e'] },
-    { case: 'a launch in flight and a server being stopped are the reconciler\'s: left alone', running: ['a', 'b'], expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
-  ])('$case', ({ running, expected, left }) => {
+  it.each<{ case: string; found: ReturnType<typeof listing>; expected: { gone: string[]; adopted: string[] }; left: string[] }>([
+    { case: 'nothing changed', found: listing(['a', 'b', 'd']), expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+    { case: 'a server stopped by someone else leaves', found: listing(['b', 'd']), expected: { gone: ['a'], adopted: [] }, left: ['b', 'c', 'd'] },
+    { case: 'a server started by someone else is adopted', found: listing(['a', 'b', 'd', 'e']), expected: { gone: [], adopted: ['e'] }, left: ['a', 'b', 'c', 'd', 'e'] },
+    { case: "a launch in flight and a server being stopped are the reconciler's: left alone", found: listing(['a', 'b']), expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+    { case: 'a server that still runs but has no address now is not gone', found: listing(['b'], ['a', 'b']), expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+    { case: 'an incomplete listing (the platform missed some) makes nothing gone', found: listing(['b'], null), expected: { gone: [], adopted: [] }, left: ['a', 'b', 'c', 'd'] },
+  ])('$case', ({ found, expected, left }) => {
     const registry = fleet();
-    const listing = registry.beginResync(T0 + 1);
-    expect(registry.resync(running.map(at), listing, T0 + 2)).toEqual(expected);
+    const before = registry.beginResync();
+    expect(registry.resync(found, before, T0 + 2)).toEqual(expected);
     expect(registry.all().map((s) => s.id).sort()).toEqual(left);
   });
 
   it('a server that became established while the platform answered is not taken for gone', () => {
     const registry = fleet();
-    const listing = registry.beginResync(T0 + 1);
+    const before = registry.beginResync();
     probe(registry, 'c', 10, T0 + 2);
-    expect(registry.resync([at('a'), at('b'), at('d')], listing, T0 + 3).gone).toEqual([]);
+    expect(registry.resync(listing(['a', 'b', 'd']), before, T0 + 3).gone).toEqual([]);
     expect(registry.get('c')).toBeDefined();
   });
 
   it('a server removed while the platform answered is not adopted again from its answer', () => {
     const registry = fleet();
-    const listing = registry.beginResync(T0 + 1);
+    const before = registry.beginResync();
     registry.remove('d');
-    expect(registry.resync([at('a'), at('b'), at('d')], listing, T0 + 3).adopted).toEqual([]);
+    expect(registry.resync(listing(['a', 'b', 'd']), before, T0 + 3).adopted).toEqual([]);
     expect(registry.get('d')).toBeUndefined();
   });
 
   it('an adopted server is running, probed from then on, as at start-up', () => {
     const registry = fleet();
-    registry.resync([at('a'), at('b'), at('d'), at('e')], registry.beginResync(T0 + 1), T0 + 2);
+    registry.resync(listing(['a', 'b', 'd', 'e']), registry.beginResync(), T0 + 2);
     expect(registry.snapshot(T0 + 2).find((s) => s.id === 'e')).toMatchObject({ state: 'ready', free: 0, readyToClose: false, lastHealthyAt: T0 + 2 });
   });
 });

@@ -18,7 +18,7 @@ class HandSettledPlatform implements GameServerPlatform {
   readonly stopped: string[] = [];
 
   discover = async () => [];
-  resync = async () => [];
+  resync = async () => ({ servers: [] });
   launch(request: LaunchRequest): Promise<PlatformServer> {
     return new Promise((resolve, reject) => this.launches.set(request.id, { resolve, reject }));
   }

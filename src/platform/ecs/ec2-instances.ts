@@ -11,6 +11,12 @@ import { CLUSTER_TAG, FLEET_TAG, SERVER_ID_TAG } from './ecs-tags';
 export interface InstanceAddresses {
   readonly publicIp?: string;
   readonly privateIp?: string;
+  /**
+   * Launched by a manager for this fleet (tagged with this cluster, and with this fleet or, for an
+   * earlier manager's, with none): the manager may terminate it once its task is gone. Instances
+   * of other fleets, of an Auto Scaling group or a capacity provider are never its to terminate.
+   */
+  readonly ours?: boolean;
 }
 
 /** DescribeInstances takes at most this many ids per call. */
@@ -69,7 +75,9 @@ export class Ec2Instances {
       do {
         const answer = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }));
         for (const instance of instancesOf(answer.Reservations)) {
-          found.set(instance.InstanceId as string, { publicIp: instance.PublicIpAddress, privateIp: instance.PrivateIpAddress });
+          const tag = (key: string) => instance.Tags?.find((t) => t.Key === key)?.Value;
+          const ours = tag(CLUSTER_TAG) === this.cluster && (tag(FLEET_TAG) ?? this.fleet) === this.fleet;
+          found.set(instance.InstanceId as string, { publicIp: instance.PublicIpAddress, privateIp: instance.PrivateIpAddress, ours });
         }
         nextToken = answer.NextToken;
       } while (nextToken);

@@ -71,16 +71,28 @@ export class EcsTasks {
   }
 
   /**
-   * How many tasks run or are about to run (RUNNING or PENDING) on each EC2 instance whose agent
-   * joined the cluster; an instance that never joined is left out.
+   * The EC2 instances (of those given) that still hold a task: one meant to run, or one told to
+   * stop whose container has not stopped yet. ECS counts only the former in runningTasksCount
+   * (tasks whose desired status is RUNNING), so the latter are looked up: ListTasks of the
+   * container instance with desired status STOPPED, and their last status. An instance that
+   * never joined the cluster holds none.
    */
-  async tasksOnInstances(instanceIds: readonly string[]): Promise<Map<string, number>> {
+  async busyInstances(instanceIds: readonly string[]): Promise<Set<string>> {
     const joined = await this.containerInstancesOf(instanceIds);
-    const found = new Map<string, number>();
+    const busy = new Set<string>();
     for (const instance of await this.describeContainerInstances([...joined.values()])) {
-      if (instance.ec2InstanceId) found.set(instance.ec2InstanceId, (instance.runningTasksCount ?? 0) + (instance.pendingTasksCount ?? 0));
+      const instanceId = instance.ec2InstanceId as string;
+      if ((instance.runningTasksCount ?? 0) + (instance.pendingTasksCount ?? 0) > 0) {
+        busy.add(instanceId);
+        continue;
+      }
+      const stopping = await this.ecs.send(
+        new ListTasksCommand({ cluster: this.cluster, containerInstance: instance.containerInstanceArn, desiredStatus: 'STOPPED', maxResults: 100 }),
+      );
+      const arns = stopping.taskArns ?? [];
+      if (arns.length > 0 && (await this.describe(arns)).tasks.some((task) => task.lastStatus !== 'STOPPED')) busy.add(instanceId);
     }
-    return found;
+    return busy;
   }
 
   private async describeContainerInstances(containerInstanceArns: readonly string[]): Promise<ContainerInstance[]> {

@@ -13,14 +13,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FleetMetrics } from '../../metrics/fleet-metrics';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressKind, Settings } from '../../config/settings';
-import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from '../game-server-platform';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
-import { drainingSinceOfTask, EcsTasks, eniOf, serverIdOf } from './ecs-tasks';
+import { drainingSinceOfTask, EcsTasks, eniOf, serverIdOf, tagOf } from './ecs-tasks';
 import { GameContainerChoice, GamePort, gamePortOf } from './game-endpoint';
 import { EcsTaskDefinitions } from './task-definitions';
 import { PollOutcome, SharedPoll } from './shared-poll';
-import { DRAINING_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
+import { DRAINING_TAG, FLEET_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
 
 const DESCRIBE_ENIS_BATCH = 200;
 /**
@@ -108,8 +108,8 @@ export class EcsPlatform implements GameServerPlatform {
    * resolved is reported and left alone. Only a task of the manager's own launches that never came
    * to run (PROVISIONING, PENDING) is stopped: nobody waits for it any more.
    */
-  discover(): Promise<PlatformServer[]> {
-    return this.list(true);
+  async discover(): Promise<PlatformServer[]> {
+    return (await this.list(true)).servers;
   }
 
   /**
@@ -117,12 +117,15 @@ export class EcsPlatform implements GameServerPlatform {
    * DescribeTaskDefinition per new revision). A task not yet running is left alone: it may be a
    * launch in flight. The sweep takes what is provably abandoned, as at start-up.
    */
-  resync(): Promise<PlatformServer[]> {
+  resync(): Promise<PlatformListing> {
     return this.list(false);
   }
 
-  private async list(atStartUp: boolean): Promise<PlatformServer[]> {
-    const { tasks, missing } = await this.tasks.listRunning();
+  private async list(atStartUp: boolean): Promise<PlatformListing> {
+    const listed = await this.tasks.listRunning();
+    const missing = listed.missing;
+    // Another fleet's tasks of the same family (tagged with its name) are not this fleet's; untagged ones are an earlier manager's.
+    const tasks = listed.tasks.filter((task) => (tagOf(task, FLEET_TAG) ?? this.fleetName) === this.fleetName);
     const ports = await this.portsOf(tasks.filter((task) => task.lastStatus === 'RUNNING'));
     // At start-up nobody waits any more for a launch of an earlier manager that never came to run.
     const unfinished = atStartUp ? tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY) : [];
@@ -145,10 +148,12 @@ export class EcsPlatform implements GameServerPlatform {
       this.onEc2 ? this.ec2AddressesOf(up.map((u) => u.task)) : this.eniAddressesOf(up.map((u) => u.task)),
       this.onEc2 ? this.terminateOrphans(tasks.filter((task) => !unfinished.includes(task)), missing) : undefined,
     ]);
-    return up.flatMap(({ task, port }) => {
+    const servers = up.flatMap(({ task, port }) => {
       const server = this.toServer(task, port, addresses.get(task.taskArn as string));
       return server ? [server] : [];
     });
+    const stillRunning = tasks.filter((task) => !unfinished.includes(task)).map(serverIdOf);
+    return { servers, running: missing.length > 0 ? undefined : new Set(stillRunning) };
   }
 
   async launch(request: LaunchRequest): Promise<PlatformServer> {
@@ -165,12 +170,12 @@ export class EcsPlatform implements GameServerPlatform {
     const { taskArn, instanceId } = server.platformIds;
     if (taskArn) {
       await this.stopTask(taskArn, 'stopped by fleet-manager');
-      if (instanceId) await this.taskStops.wait(taskArn, `task ${taskArn} to stop`, Date.now() + TASK_STOP_WAIT_MS);
+      // Past the stop timeout the check below decides: a task still stopping keeps its instance, for the sweep to take later.
+      if (instanceId) await this.taskStops.wait(taskArn, `task ${taskArn} to stop`, Date.now() + TASK_STOP_WAIT_MS).catch(() => undefined);
     }
     if (!instanceId) return;
-    const others = (await this.tasks.tasksOnInstances([instanceId])).get(instanceId) ?? 0;
-    if (others > 0) {
-      this.logger.warn({ instanceId, tasks: others }, `instance ${instanceId} still runs ${others} other task(s); not terminated`);
+    if ((await this.tasks.busyInstances([instanceId])).has(instanceId)) {
+      this.logger.warn({ instanceId }, `instance ${instanceId} still holds a task; not terminated (the sweep takes it once it holds none)`);
       return;
     }
     await this.instances.terminate([instanceId]);
@@ -258,7 +263,13 @@ export class EcsPlatform implements GameServerPlatform {
     start: (tags: { key: string; value: string }[], attempt: number) => Promise<{ tasks?: Task[]; failures?: { reason?: string; arn?: string }[] }>,
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
-      const answer = await start([{ key: SERVER_ID_TAG, value: serverId }], attempt);
+      const answer = await start(
+        [
+          { key: SERVER_ID_TAG, value: serverId },
+          { key: FLEET_TAG, value: this.fleetName },
+        ],
+        attempt,
+      );
       const taskArn = answer.tasks?.[0]?.taskArn;
       if (taskArn) return taskArn;
       const reasons = (answer.failures ?? []).map((f) => f.reason ?? '');
@@ -279,10 +290,20 @@ export class EcsPlatform implements GameServerPlatform {
     }
   }
 
-  /** The game port of each task, from its task definition (asked once per revision). */
+  /**
+   * The game port of each task, from its task definition (asked once per revision). A definition
+   * that cannot be read (a missing permission, a deleted revision) leaves its tasks unresolved,
+   * not the whole fleet unknown.
+   */
   private async portsOf(tasks: readonly Task[]): Promise<Map<string, GamePort>> {
     const definitions = await this.definitions.all(tasks.map((task) => task.taskDefinitionArn as string));
-    return new Map(tasks.map((task) => [task.taskArn as string, gamePortOf(task, definitions.get(task.taskDefinitionArn as string)!, this.gameContainer)]));
+    return new Map(
+      tasks.map((task) => {
+        const definition = definitions.get(task.taskDefinitionArn as string);
+        const port: GamePort = definition instanceof Error ? { unresolved: `its task definition could not be read: ${definition.message}` } : gamePortOf(task, definition!, this.gameContainer);
+        return [task.taskArn as string, port];
+      }),
+    );
   }
 
   private async lookUpJoins(instanceIds: string[]): Promise<Map<string, PollOutcome<string>>> {
@@ -338,7 +359,8 @@ export class EcsPlatform implements GameServerPlatform {
     const byTask = new Map<string, InstanceAddresses & { instanceId?: string }>();
     for (const task of tasks) {
       const instanceId = instanceOf.get(task.containerInstanceArn ?? '');
-      if (instanceId) byTask.set(task.taskArn as string, { ...addresses.get(instanceId), instanceId });
+      // Only an instance the manager may terminate is named in the server's ids; stopping the server then ends it too.
+      if (instanceId) byTask.set(task.taskArn as string, { ...addresses.get(instanceId), instanceId: addresses.get(instanceId)?.ours ? instanceId : undefined });
     }
     return byTask;
   }
@@ -370,8 +392,8 @@ export class EcsPlatform implements GameServerPlatform {
     const oldEnough = Date.now() - this.launchTimeoutMs;
     const candidates = (await this.instances.ofFleet()).filter((i) => i.launchedAt < oldEnough && !serving.has(i.serverId)).map((i) => i.instanceId);
     if (candidates.length === 0) return;
-    const load = await this.tasks.tasksOnInstances(candidates);
-    const orphans = candidates.filter((instanceId) => (load.get(instanceId) ?? 0) === 0);
+    const busy = await this.tasks.busyInstances(candidates);
+    const orphans = candidates.filter((instanceId) => !busy.has(instanceId));
     if (orphans.length === 0) return;
     this.logger.warn({ instances: orphans }, `terminating ${orphans.length} instance(s) of fleet ${this.fleetName} left without a task`);
     await this.instances.terminate(orphans);

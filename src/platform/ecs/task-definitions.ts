@@ -20,9 +20,10 @@ export class EcsTaskDefinitions {
     return found;
   }
 
-  async all(taskDefinitionArns: readonly string[]): Promise<Map<string, TaskDefinition>> {
+  /** Each definition, or the error that kept it from being read. */
+  async all(taskDefinitionArns: readonly string[]): Promise<Map<string, TaskDefinition | Error>> {
     const arns = [...new Set(taskDefinitionArns)];
-    const definitions = await inParallel(arns, DESCRIBE_CONCURRENCY, (arn) => this.get(arn));
+    const definitions = await inParallel(arns, DESCRIBE_CONCURRENCY, (arn) => this.get(arn).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
     return new Map(arns.map((arn, i) => [arn, definitions[i]]));
   }
 

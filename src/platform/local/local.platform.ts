@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
 import { drainingSinceOf } from '../draining-since';
-import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from '../game-server-platform';
 import { LocalServerRecord } from './local-server-record';
 import { freeLoopbackPort, isSameProcessAlive, pidsWithEnvironment, processStartTime, signalGroup } from './local-process';
 import { LocalStateStore } from './local-state-store';
@@ -61,14 +61,14 @@ export class LocalPlatform implements GameServerPlatform {
    * The servers whose processes run now. A record still being written by a launch (pid 0) is no
    * server yet and is left alone; the record of a process that is gone is removed.
    */
-  async resync(): Promise<PlatformServer[]> {
+  async resync(): Promise<PlatformListing> {
     const { records } = await this.store.list();
-    const found: PlatformServer[] = [];
+    const servers: PlatformServer[] = [];
     for (const record of records.filter((r) => r.pid !== 0)) {
-      if (await isSameProcessAlive(record.pid, record.processStartTime)) found.push(this.toPlatformServer(record));
+      if (await isSameProcessAlive(record.pid, record.processStartTime)) servers.push(this.toPlatformServer(record));
       else await this.store.remove(record.id);
     }
-    return found;
+    return { servers, running: new Set(servers.map((server) => server.id)) };
   }
 
   async launch(request: LaunchRequest): Promise<PlatformServer> {

@@ -2,6 +2,7 @@ import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import {
   ClientException,
   ClusterNotFoundException,
+  ConflictException,
   ECSServiceException,
   InvalidParameterException,
   ResourceNotFoundException,
@@ -31,6 +32,11 @@ export function invalidParameter(message: string): InvalidParameterException {
 /** What ECS answers for a task definition it does not have, among other client errors. */
 export function clientException(message: string): ClientException {
   return new ClientException({ message, $metadata: responseMetadata(400) });
+}
+
+/** RunTask's answer to a client token used before with other parameters. */
+export function conflict(message: string): ConflictException {
+  return new ConflictException({ message, $metadata: responseMetadata(400) });
 }
 
 export function resourceNotFound(message: string): ResourceNotFoundException {

@@ -75,6 +75,12 @@ function eniAttachment(placement: FargatePlacement, task: FakeTask): Attachment 
   };
 }
 
+/**
+ * The counts as ECS documents them (API_ContainerInstance): runningTasksCount counts the tasks
+ * whose *desired* status is RUNNING, pendingTasksCount those in the PENDING status. So a task
+ * told to stop but still inside its stop timeout counts in neither: an instance can look idle
+ * while its container is still shutting down.
+ */
 export function containerInstanceView(instance: FakeContainerInstance, tasksOn: readonly FakeTask[]): ContainerInstance {
   return {
     containerInstanceArn: instance.arn,
@@ -82,7 +88,7 @@ export function containerInstanceView(instance: FakeContainerInstance, tasksOn: 
     status: instance.status,
     agentConnected: instance.status === 'ACTIVE',
     registeredAt: instance.registeredAt,
-    runningTasksCount: tasksOn.filter((t) => t.lastStatus === 'RUNNING').length,
+    runningTasksCount: tasksOn.filter((t) => t.desiredStatus === 'RUNNING').length,
     pendingTasksCount: tasksOn.filter((t) => t.lastStatus === 'PENDING').length,
   };
 }

@@ -25,6 +25,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-ecs';
 import { get } from 'node:http';
+import { join } from 'node:path';
 import { isAlive, waitFor } from '../wait';
 import { DRAINING_TAG, FakeAws, FakeTaskDefinition, SERVER_ID_TAG } from './fake-aws';
 
@@ -447,6 +448,22 @@ describe('FakeAws', () => {
       const [first, again] = [await run(), await run()];
       expect(again.tasks![0].taskArn).toBe(first.tasks![0].taskArn);
       expect(fake.tasks()).toHaveLength(1);
+      await expect(
+        ecs.send(new RunTaskCommand({ taskDefinition: 'LaunchGameserver', launchType: 'FARGATE', count: 2, clientToken: 'gs-000000000abc-1', networkConfiguration: { awsvpcConfiguration: { subnets: ['s'] } } })),
+      ).rejects.toMatchObject({ name: 'ConflictException' });
+    });
+
+    it('counts tasks on a container instance as ECS documents: one told to stop counts in neither count while it still runs', async () => {
+      install({ gameServerScript: join(__dirname, '..', 'stubborn-game-server.js'), stopTimeoutMs: 1000 });
+      const [task] = await fake.seedTasks(1);
+      const counts = async () => {
+        const [instance] = (await ecs.send(new DescribeContainerInstancesCommand({ containerInstances: [task.containerInstanceArn!] }))).containerInstances!;
+        return [instance.runningTasksCount, instance.pendingTasksCount];
+      };
+      expect(await counts()).toEqual([1, 0]);
+      await ecs.send(new StopTaskCommand({ task: task.taskArn }));
+      expect(await counts()).toEqual([0, 0]);
+      expect((await describeTask(task.taskArn))?.lastStatus).toBe('RUNNING');
     });
   });
 

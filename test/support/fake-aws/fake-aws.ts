@@ -98,6 +98,11 @@ export interface SeedOptions {
   /** Defaults to the fake's `runGameServers`; scale tests with hundreds of tasks turn it off. */
   runGameServers?: boolean;
   taskDefinition?: string;
+  /**
+   * The fleet that launched them, as a manager tags its tasks and instances now. Absent: tasks
+   * untagged, as an earlier manager left them, and instances tagged with the task family.
+   */
+  fleet?: string;
 }
 
 const DEFAULTS: ResolvedFakeAwsOptions = {
@@ -183,6 +188,11 @@ export class FakeAws {
     return this.log.calls(operation);
   }
 
+  /** The next `times` DescribeTasks calls that name this task answer it MISSING, as eventual consistency may. */
+  missInDescribe(taskArn: string, times: number): void {
+    this.ecs.missInDescribe(taskArn, positive(times));
+  }
+
   /** Makes an instance look launched `ms` earlier than it was, as if it had run that long. */
   backdateInstance(instanceId: string, ms: number): void {
     this.ec2.backdate(instanceId, ms);
@@ -224,6 +234,7 @@ export class FakeAws {
     const launchType = options.launchType ?? 'EC2';
     const tags = new Map([[SERVER_ID_TAG, serverId]]);
     if (options.draining) tags.set(DRAINING_TAG, 'true');
+    if (options.fleet) tags.set(FLEET_TAG, options.fleet);
     const taskDefinition = options.taskDefinition ?? this.options.taskDefinition;
     const ec2InstanceId =
       launchType === 'EC2'
@@ -231,7 +242,7 @@ export class FakeAws {
             new Map([
               [SERVER_ID_TAG, serverId],
               [CLUSTER_TAG, this.options.cluster],
-              [FLEET_TAG, parseTaskDefinition(taskDefinition).family],
+              [FLEET_TAG, options.fleet ?? parseTaskDefinition(taskDefinition).family],
             ]),
           )
         : undefined;

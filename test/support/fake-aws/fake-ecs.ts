@@ -25,7 +25,7 @@ import type {
   UntagResourceCommandInput,
   UntagResourceCommandOutput,
 } from '@aws-sdk/client-ecs';
-import { clientException, clusterNotFound, invalidParameter, resourceNotFound } from './aws-errors';
+import { clientException, clusterNotFound, conflict, invalidParameter, resourceNotFound } from './aws-errors';
 import { EcsArns, newAttachmentId, newEcsId, parseResourceRef } from './aws-names';
 import {
   ContainerInstanceSnapshot,
@@ -96,7 +96,9 @@ export class FakeEcs implements InstanceEvents {
    * RunTask by client token: the same token returns the same tasks, as ECS documents (clientToken,
    * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
    */
-  private readonly runsByClientToken = new Map<string, readonly FakeTask[]>();
+  private readonly runsByClientToken = new Map<string, { readonly request: string; readonly tasks: readonly FakeTask[] }>();
+  /** Tasks that DescribeTasks answers MISSING for its next calls (missInDescribe). */
+  private readonly misses = new Map<string, number>();
   private readonly containerInstances = new Map<string, FakeContainerInstance>();
   private readonly arns: EcsArns;
   private readonly lifecycle: TaskLifecycle;
@@ -184,12 +186,15 @@ export class FakeEcs implements InstanceEvents {
     const count = input.count ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > MAX_START) throw invalidParameter(`count must be between 1 and ${MAX_START}.`);
     const tags = tagMap(input.tags);
+    const request = JSON.stringify({ ...input, clientToken: undefined });
     const earlier = input.clientToken === undefined ? undefined : this.runsByClientToken.get(input.clientToken);
-    if (earlier) return { tasks: earlier.map((task) => this.view(task, true)), failures: [] };
+    // The same token with other parameters is a conflict, as ECS answers it.
+    if (earlier && earlier.request !== request) throw conflict('The specified client token has already been used in a different request.');
+    if (earlier) return { tasks: earlier.tasks.map((task) => this.view(task, true)), failures: [] };
     const injected = this.deps.capacityFailure();
     if (injected) return { tasks: [], failures: [{ reason: injected }] };
     const launched = Array.from({ length: count }, () => this.launch(definition, this.newEni(subnet, network.assignPublicIp === 'ENABLED'), tags, input.startedBy));
-    if (input.clientToken !== undefined) this.runsByClientToken.set(input.clientToken, launched);
+    if (input.clientToken !== undefined) this.runsByClientToken.set(input.clientToken, { request, tasks: launched });
     return { tasks: launched.map((task) => this.view(task, true)), failures: [] };
   }
 
@@ -204,7 +209,8 @@ export class FakeEcs implements InstanceEvents {
     if (refs.length > MAX_DESCRIBE) throw invalidParameter(`taskIds can have at most ${MAX_DESCRIBE} items.`);
     const withTags = input.include?.includes('TAGS') ?? false;
     const seenSince = Date.now() - this.options.describeLagMs;
-    const found = refs.map((ref) => ({ ref, task: this.findTask(ref) })).map(({ ref, task }) => ({ ref, task: task && task.createdAt.getTime() <= seenSince ? task : undefined }));
+    const seen = (task: FakeTask | undefined) => task && task.createdAt.getTime() <= seenSince && !this.missed(task.taskArn) ? task : undefined;
+    const found = refs.map((ref) => ({ ref, task: seen(this.findTask(ref)) }));
     return {
       tasks: found.flatMap(({ task }) => (task ? [this.view(task, withTags)] : [])),
       failures: found.flatMap(({ ref, task }) => (task ? [] : [{ arn: ref, reason: 'MISSING' }])),
@@ -262,6 +268,17 @@ export class FakeEcs implements InstanceEvents {
       clusters: names.filter((name) => name === ours).map((name) => clusterView(name, this.arns, registered, [...this.tasks.values()])),
       failures: names.filter((name) => name !== ours).map((name) => ({ arn: this.arns.cluster(name), reason: 'MISSING' })),
     };
+  }
+
+  missInDescribe(taskArn: string, times: number): void {
+    this.misses.set(taskArn, times);
+  }
+
+  /** Whether this DescribeTasks call misses the task (and one fewer will). */
+  private missed(taskArn: string): boolean {
+    const left = this.misses.get(taskArn) ?? 0;
+    if (left > 0) this.misses.set(taskArn, left - 1);
+    return left > 0;
   }
 
   // --- seeding and snapshots -------------------------------------------------------------------
