@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Plain decimal notation only: `0x4` or `1e3` in a margin is far more likely a typo than intent. */
@@ -6,6 +7,19 @@ const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
 /** Environment values arrive as strings (empty ones are dropped before this, so defaults apply). */
 const toNumber = () => Transform(({ value }) => (typeof value === 'string' ? (DECIMAL.test(value) ? Number(value) : NaN) : value));
 const toText = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** A finite number from `min` up (and to `max`), with one message for every way of missing it. */
+const numberFrom = (min: number, message: string, max?: number) =>
+  applyDecorators(
+    toNumber(),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message }),
+    Min(min, { message }),
+    ...(max === undefined ? [] : [Max(max, { message })]),
+  );
+/** A duration in seconds, more than 0. */
+const positiveSeconds = () => numberFrom(0.001, 'must be a number of seconds > 0');
+/** A duration in seconds, 0 allowed. */
+const seconds = (meaningOfZero = '') => numberFrom(0, `must be a number of seconds >= 0${meaningOfZero}`);
 
 const WHOLE = (min: number) => ({ message: `must be a whole number >= ${min}` });
 const PORT_NUMBER = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
@@ -37,15 +51,15 @@ export class Settings {
   HOST = '0.0.0.0';
 
   /** Seconds between failing readiness (and handing out nothing) and closing the listener, on SIGTERM. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  @seconds()
   SHUTDOWN_DELAY = 2;
 
   /** Seconds a client may take to send a request's headers; slower ones are cut off (slowloris). */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   HTTP_HEADERS_TIMEOUT = 10;
 
   /** Seconds a client may take to send a whole request. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   HTTP_REQUEST_TIMEOUT = 30;
 
   /** Client connections held at once; beyond it new ones are closed at once. Unset: from the process's file descriptor limit. */
@@ -74,7 +88,7 @@ export class Settings {
   @Max(MAX_SERVER_CAPACITY, { message: `must be a whole number from 1 to ${MAX_SERVER_CAPACITY}, the most places a health report may show` })
   SERVER_CAPACITY = 10;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  @seconds()
   SLEEP_TIME = 1;
 
   @toText() @IsOptional() @Matches(HOST_PORT, { message: 'must be an address of the form host:port' })
@@ -93,30 +107,30 @@ export class Settings {
   UNHEALTHY_THRESHOLD = 3;
 
   /** Seconds a server whose last good report showed players is kept while its probes fail. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0' }) @Min(0, { message: 'must be a number of seconds >= 0' })
+  @seconds()
   UNHEALTHY_PLAYER_GRACE = 180;
 
   /** Share of the healthy servers that, failing at once, makes the manager suspect itself; 1 turns that off. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a share from 0 to 1' }) @Min(0, { message: 'must be a share from 0 to 1' }) @Max(1, { message: 'must be a share from 0 to 1' })
+  @numberFrom(0, 'must be a share from 0 to 1', 1)
   PROBE_OUTAGE_THRESHOLD = 0.5;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   RESERVATION_TIMEOUT = 15;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   LAUNCH_TIMEOUT = 300;
 
   /** 0 keeps a draining server until its last player leaves. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds >= 0 (0: no limit)' }) @Min(0, { message: 'must be a number of seconds >= 0 (0: no limit)' })
+  @seconds(' (0: no limit)')
   DRAIN_TIMEOUT = 0;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   LAUNCH_BACKOFF_BASE = 5;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   LAUNCH_BACKOFF_MAX = 300;
 
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   PROBE_TIMEOUT = 2;
 
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
@@ -162,15 +176,15 @@ export class Settings {
   PROBE_ADDRESS: AddressKind = 'public';
 
   /** How often a launch checks whether its instance joined the cluster and its task runs. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   ECS_POLL_INTERVAL = 5;
 
   /** Seconds between resyncs of the fleet with the platform (both platforms), beside the passes. */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.05, { message: 'must be a number of seconds >= 0.05' })
+  @numberFrom(0.05, 'must be a number of seconds >= 0.05')
   ECS_RESYNC_INTERVAL = 120;
 
   /** Seconds one attempt of an AWS call may take before it fails as a timeout (and is retried). */
-  @toNumber() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds > 0' }) @Min(0.001, { message: 'must be a number of seconds > 0' })
+  @positiveSeconds()
   AWS_REQUEST_TIMEOUT = 10;
 
   /** Attempts of each AWS call by the SDK's adaptive retry (throttling, 5xx, timeouts). */

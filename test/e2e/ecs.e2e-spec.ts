@@ -23,6 +23,19 @@ const running = (fake: FakeAws) => ({
   tasks: fake.tasks().filter((t) => t.lastStatus !== 'STOPPED'),
 });
 
+/** An instance launched as a manager launches one (its tags), by a manager that then went away; answers its id. */
+async function launchInstanceAsManager(serverId: string, fleet = 'LaunchGameserver'): Promise<string> {
+  const answer = await new EC2Client({ region: 'ap-south-1' }).send(
+    new RunInstancesCommand({
+      LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: serverId }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: fleet }] }],
+    }),
+  );
+  return answer.Instances![0].InstanceId!;
+}
+
 describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real game servers)', () => {
   let fake: FakeAws;
   let managers: RunningManager[] = [];
@@ -162,17 +175,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       // Another fleet of the same game: its tasks are of our family, tagged with its name.
       const [sameFamily] = await fake.seedTasks(1, { fleet: 'LaunchGameserver-eu' });
       // An idle instance of the other fleet, long past any launch: no task guards it but its tags.
-      const ec2 = new EC2Client({ region: 'ap-south-1' });
-      const idle = (
-        await ec2.send(
-          new RunInstancesCommand({
-            LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
-            MinCount: 1,
-            MaxCount: 1,
-            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-otherfleet01' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'OtherGame' }] }],
-          }),
-        )
-      ).Instances![0].InstanceId!;
+      const idle = await launchInstanceAsManager('gs-otherfleet01', 'OtherGame');
       fake.backdateInstance(idle, 3_600_000);
       const manager = await start({ ECS_RESYNC_INTERVAL: '0.2' });
       await waitFor('one ready server of our own', async () => (await acceptingServers(manager)).length === 1);
@@ -188,16 +191,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     it('an instance of the fleet with no task is swept only once it is older than LAUNCH_TIMEOUT (it may be a launch in flight), by a resync', async () => {
       install();
       await fake.seedTasks(1);
-      const ec2 = new EC2Client({ region: 'ap-south-1' });
-      const young = await ec2.send(
-        new RunInstancesCommand({
-          LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
-          MinCount: 1,
-          MaxCount: 1,
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-inflight0001' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }] }],
-        }),
-      );
-      const youngId = young.Instances![0].InstanceId!;
+      const youngId = await launchInstanceAsManager('gs-inflight0001');
       const manager = await start({ ECS_RESYNC_INTERVAL: '0.2', DOWNSCALE_MARGIN: '30' });
       await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
       const resyncs = async () => Number(/fleet_manager_platform_calls_total\{operation="resync"\} (\d+)/.exec(await (await fetch(`${manager.url}/metrics`)).text())?.[1] ?? 0);
@@ -307,16 +301,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
   it('terminates an instance left without a task by a manager that crashed between RunInstances and StartTask', async () => {
     install();
     await fake.seedTasks(1);
-    const ec2 = new EC2Client({ region: 'ap-south-1' });
-    const orphan = await ec2.send(
-      new RunInstancesCommand({
-        LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
-        MinCount: 1,
-        MaxCount: 1,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0001' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }] }],
-      }),
-    );
-    const orphanId = orphan.Instances?.[0]?.InstanceId as string;
+    const orphanId = await launchInstanceAsManager('gs-crashed0001');
     // Older than LAUNCH_TIMEOUT: no launch in flight can still own it.
     fake.backdateInstance(orphanId, 301_000);
 
@@ -329,13 +314,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
 
   it('a manager that crashed after StartTask: the half-started task is stopped and its instance terminated', async () => {
     install({ taskStartMs: 3000 });
-    const ec2 = new EC2Client({ region: 'ap-south-1' });
     const ecs = new ECSClient({ region: 'ap-south-1' });
-    const tags = [{ Key: SERVER_ID_TAG, Value: 'gs-crashed0002' }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: 'LaunchGameserver' }];
-    const run = await ec2.send(
-      new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'defaultECS' }, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }),
-    );
-    const instanceId = run.Instances?.[0]?.InstanceId as string;
+    const instanceId = await launchInstanceAsManager('gs-crashed0002');
     const containerInstance = await waitFor('the instance to join', async () => {
       const listed = await ecs.send(new ListContainerInstancesCommand({ cluster: 'default', filter: `ec2InstanceId == ${instanceId}` }));
       return listed.containerInstanceArns?.[0];
