@@ -63,7 +63,7 @@ export async function managerPass(addresses: readonly string[], concurrency: num
     PROBE_CONCURRENCY: String(concurrency),
   });
   const platform = new BenchPlatform(
-    addresses.map((address, index) => ({ id: `bench-${index}`, address, probeAddress: address, draining: false, platformIds: {} })),
+    addresses.map((address, index) => ({ id: `bench-${index}`, address, probeAddress: address, version: 'bench', outdated: false, platformIds: {} })),
   );
   const registry = new FleetRegistry(settings);
   const reconciler = new Reconciler(registry, new HealthProber(settings), platform, policySettingsFrom(settings), new FleetMetrics(settings));

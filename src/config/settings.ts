@@ -103,6 +103,10 @@ export class Settings {
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   MAX_LAUNCHES_IN_FLIGHT = 5;
 
+  /** Servers of an older game server version drained at once by a rollout; 0: no rollout. */
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  ROLLOUT_MAX_DRAINING = 1;
+
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   UNHEALTHY_THRESHOLD = 3;
 

@@ -95,6 +95,11 @@ export class FleetRegistry {
         })
       : [];
     for (const id of gone) this.servers.delete(id);
+    // What launches use may have changed since (a new revision registered): known servers learn it.
+    for (const server of found.servers) {
+      const known = this.servers.get(server.id);
+      if (known && known.everHealthy) known.outdated = server.outdated;
+    }
     // A server stopped while the platform answered may still be in its answer.
     const adopted = found.servers.filter((server) => !this.servers.has(server.id) && !this.removedSinceResync.has(server.id));
     for (const server of adopted) this.adopt(server, now);
@@ -238,6 +243,7 @@ export class FleetRegistry {
       launchedAt: server.launchedAt,
       lastHealthyAt: server.lastHealthyAt,
       drainingSince: server.drainingSince,
+      outdated: server.outdated,
     }));
   }
 
@@ -310,6 +316,7 @@ export class FleetRegistry {
       readyToClose: false,
       reservations: [],
       consecutiveFailures: 0,
+      outdated: false,
     };
   }
 
@@ -317,5 +324,7 @@ export class FleetRegistry {
     record.address = server.address;
     record.probeAddress = server.probeAddress;
     record.platformIds = server.platformIds;
+    record.version = server.version;
+    record.outdated = server.outdated;
   }
 }

@@ -11,6 +11,9 @@ export interface GameServer {
   /** host:port the manager probes (a private address when the manager runs inside the VPC). */
   probeAddress?: string;
   platformIds: PlatformIds;
+  /** What it runs, and whether launches now use something else (see PlatformServer). */
+  version?: string;
+  outdated: boolean;
   /** When this manager began waiting for the server to become healthy (launch, or discovery after a restart). */
   launchedAt: number;
   /** False until the first good health report: the server is still launching. */

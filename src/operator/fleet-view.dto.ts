@@ -13,6 +13,9 @@ export class ServerViewDto {
   @ApiProperty() consecutiveFailures!: number;
   @ApiProperty({ description: 'seconds since this manager started tracking the server' }) ageSeconds!: number;
   @ApiPropertyOptional({ description: 'seconds since it began draining' }) drainingSeconds?: number;
+  @ApiPropertyOptional({ description: 'what it runs: a task definition revision ARN, or the local command', example: 'arn:aws:ecs:ap-south-1:123456789012:task-definition/LaunchGameserver:7' })
+  version?: string;
+  @ApiProperty({ description: 'runs another version than launches use now; a rollout drains it' }) outdated!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { pid: '4242', port: '41234' } })
   platformIds!: Record<string, string>;
 }

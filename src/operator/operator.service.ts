@@ -96,6 +96,8 @@ export class OperatorService {
       consecutiveFailures: server.consecutiveFailures,
       ageSeconds: Math.round((now - server.launchedAt) / 1000),
       drainingSeconds: server.drainingSince === undefined ? undefined : Math.round((now - server.drainingSince) / 1000),
+      version: server.version,
+      outdated: server.outdated,
       platformIds: { ...server.platformIds },
     };
   }

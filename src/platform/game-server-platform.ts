@@ -9,6 +9,10 @@ export interface PlatformServer {
   readonly probeAddress: string;
   /** When the server began draining (kept by the platform, so that DRAIN_TIMEOUT survives a restart); absent if it is not draining. */
   readonly drainingSince?: number;
+  /** What it runs (a task definition revision, a command), for operators. */
+  readonly version: string;
+  /** It runs another version than launches use now: a rollout replaces it. */
+  readonly outdated: boolean;
   readonly platformIds: PlatformIds;
 }
 

@@ -16,6 +16,8 @@ export interface ServerView {
   /** The last good report (or, for an adopted server not probed yet, its adoption); absent while launching. */
   readonly lastHealthyAt?: number;
   readonly drainingSince?: number;
+  /** Runs an older version of the game server than launches use now: a rollout drains it. */
+  readonly outdated?: boolean;
 }
 
 export interface LaunchFailures {
@@ -60,4 +62,6 @@ export interface PolicySettings {
   readonly drainTimeoutMs: number;
   readonly launchBackoffBaseMs: number;
   readonly launchBackoffMaxMs: number;
+  /** Outdated servers a rollout drains at once; 0: none (they leave only as the margins drain servers). */
+  readonly rolloutMaxDraining: number;
 }

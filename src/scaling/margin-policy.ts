@@ -83,6 +83,10 @@ export function freeCapacityOf(servers: readonly Pick<ServerView, 'state' | 'fre
 
 /** Most room first; among equals the older server, so that choices are stable from pass to pass. */
 const byMostRoom = (a: ServerView, b: ServerView) => b.free - a.free || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id);
+/** Servers of the version launches use before outdated ones, then by byMostRoom. */
+const currentFirst = (a: ServerView, b: ServerView) => Number(a.outdated === true) - Number(b.outdated === true) || byMostRoom(a, b);
+/** Outdated servers first, then by byMostRoom: the ones to let go first. */
+const outdatedFirst = (a: ServerView, b: ServerView) => Number(b.outdated === true) - Number(a.outdated === true) || byMostRoom(a, b);
 
 /**
  * The margin policy (DESIGN section 2): from a snapshot of the fleet to the actions that keep the
@@ -139,7 +143,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
 
   if (free < s.upscaleMargin || serving < s.minServers) {
     // A draining server with room is capacity that is already paid for: bring it back before launching.
-    const comebacks = live.filter((server) => server.state === 'draining' && server.free > 0).sort(byMostRoom);
+    const comebacks = live.filter((server) => server.state === 'draining' && server.free > 0).sort(currentFirst);
     for (const server of comebacks) {
       if (free >= s.upscaleMargin && serving >= s.minServers) break;
       actions.push({
@@ -192,8 +196,8 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       // What the failing servers hold is unknown: the room counted may be all the fleet has left.
       heldBack = { by: 'probe-outage', detail: outageDetail(probeOutage) };
     } else {
-      // The emptiest server has the fewest players to wait for, so it is the cheapest to let go.
-      const emptiest = [...ready].sort(byMostRoom)[0];
+      // The emptiest server has the fewest players to wait for, so it is the cheapest to let go; an outdated one goes first.
+      const emptiest = [...ready].sort(outdatedFirst)[0];
       actions.push({
         kind: 'drain',
         serverId: emptiest.id,
@@ -201,6 +205,14 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       });
       free -= emptiest.free;
     }
+  } else if (!probeOutage) {
+    const step = rolloutStep(live, free, s);
+    if (step?.kind === 'drain') free -= step.free;
+    if (step?.kind === 'launch') {
+      launched = 1;
+      free += s.serverCapacity;
+    }
+    if (step) actions.push(step.action);
   }
 
   for (const server of live) {
@@ -219,6 +231,31 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     heldBack,
     probeOutage,
   };
+}
+
+/**
+ * One step of rolling a new game server version out, between the margins: servers of an older
+ * version (outdated) are drained, never stopped with players, ROLLOUT_MAX_DRAINING at a time, and
+ * only while the margin holds without them. When it would not, one server of the new version is
+ * launched first (a surge of one), as Agones' RollingUpdate adds before it takes away.
+ */
+function rolloutStep(
+  live: readonly ServerView[],
+  free: number,
+  s: PolicySettings,
+): { kind: 'drain'; free: number; action: ScalingAction } | { kind: 'launch'; action: ScalingAction } | undefined {
+  const outdatedReady = live.filter((server) => server.state === 'ready' && server.outdated).sort(byMostRoom);
+  const outdatedDraining = live.filter((server) => server.state === 'draining' && server.outdated).length;
+  if (outdatedReady.length === 0 || outdatedDraining >= s.rolloutMaxDraining) return undefined;
+  const candidate = outdatedReady[0];
+  const serving = live.filter((server) => server.state === 'ready' || server.state === 'launching').length;
+  const why = `rolling out: ${outdatedReady.length + outdatedDraining} server(s) run an older version`;
+  if (free - candidate.free >= s.upscaleMargin && serving - 1 >= s.minServers) {
+    return { kind: 'drain', free: candidate.free, action: { kind: 'drain', serverId: candidate.id, reason: `${why}; the margin holds without it` } };
+  }
+  const launchingNow = live.some((server) => server.state === 'launching');
+  if (launchingNow || live.length >= s.maxServers) return undefined;
+  return { kind: 'launch', action: { kind: 'launch', count: 1, reason: `${why}; one of the new version first, so that the margin holds` } };
 }
 
 function outageDetail({ failing, of }: ProbeOutage): string {

@@ -19,6 +19,7 @@ export function policySettingsFrom(s: Settings): PolicySettings {
     drainTimeoutMs: s.DRAIN_TIMEOUT * 1000,
     launchBackoffBaseMs: s.LAUNCH_BACKOFF_BASE * 1000,
     launchBackoffMaxMs: s.LAUNCH_BACKOFF_MAX * 1000,
+    rolloutMaxDraining: s.ROLLOUT_MAX_DRAINING,
   };
 }
 

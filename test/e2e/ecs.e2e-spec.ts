@@ -286,6 +286,21 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     });
   });
 
+  it("rolls out a new revision: launches use it, and the old revision's servers are drained and replaced", async () => {
+    const revision = (n: number) => ({ family: 'LaunchGameserver', revision: n, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] });
+    install({ taskDefinitions: [revision(1), revision(2)] });
+    const old = await fake.seedTasks(2, { taskDefinition: 'LaunchGameserver:1' });
+    const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '2' });
+    await waitFor('the old revision gone, two servers of the new one ready', async () => {
+      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { state: string; version: string }[] };
+      const current = fleet.servers.filter((s) => s.version.endsWith('LaunchGameserver:2') && s.state === 'ready');
+      const oldStopped = old.every((task) => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
+      return current.length >= 2 && oldStopped;
+    }, 30_000);
+    expect(fake.calls('StartTask').every((c) => (c.input as { taskDefinition: string }).taskDefinition === 'LaunchGameserver')).toBe(true);
+    expect(fake.tasks().filter((t) => t.lastStatus === 'RUNNING').every((t) => t.taskArn !== old[0].taskArn && t.taskArn !== old[1].taskArn)).toBe(true);
+  });
+
   describe('eventual consistency: DescribeTasks answers MISSING for a task just created', () => {
     it('a launch waits for its task to appear instead of failing', async () => {
       install({ describeLagMs: 600 });

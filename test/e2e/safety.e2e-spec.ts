@@ -431,3 +431,51 @@ describe('HTTP limits', () => {
     expect(servers.slice(1).every((s) => isAlive(s.pid))).toBe(true);
   });
 });
+
+describe('rolling out a new game server version (a new LOCAL_GAMESERVER_COMMAND)', () => {
+  const SAMPLE = join(__dirname, '..', '..', 'sample-game-server', 'server.js');
+  const version = (n: number) => `GAME_VERSION=${n} '${process.execPath}' '${SAMPLE}'`;
+  const managers: RunningManager[] = [];
+  let stateDir: string;
+
+  beforeEach(async () => {
+    stateDir = await newStateDir();
+  });
+
+  afterEach(async () => {
+    for (const manager of managers.splice(0)) await manager.close();
+    await destroyFleet(stateDir);
+  });
+
+  it('the old servers drain one at a time and are replaced; one with a player keeps it until it leaves', async () => {
+    const env = { ADMIN_TOKEN: TOKEN, MIN_SERVERS: '2' };
+    const first = await startManager({ ...env, LOCAL_GAMESERVER_COMMAND: version(1) }, stateDir);
+    managers.push(first);
+    await waitFor('two ready servers', async () => (await acceptingServers(first)).length === 2, 30_000);
+    const [withPlayer, empty] = await recordedServers(stateDir);
+    sockets.push(await connectPlayer(`127.0.0.1:${withPlayer.port}`));
+    await managers.pop()!.close();
+
+    const second = await startManager({ ...env, LOCAL_GAMESERVER_COMMAND: version(2) }, stateDir);
+    managers.push(second);
+    let mostOutdatedDraining = 0;
+    const current = await waitFor(
+      'the empty old server gone and two of the new version ready',
+      async () => {
+        const servers = (await (await fetch(`${second.url}/fleet`, { headers: auth })).json()) as { servers: (FleetServer & { outdated: boolean; version: string })[] };
+        mostOutdatedDraining = Math.max(mostOutdatedDraining, servers.servers.filter((s) => s.outdated && s.state === 'draining').length);
+        const fresh = servers.servers.filter((s) => !s.outdated && s.state === 'ready');
+        return !isAlive(empty.pid) && fresh.length >= 2 && servers.servers;
+      },
+      30_000,
+    );
+    expect(current.find((s) => s.id === withPlayer.id)).toMatchObject({ outdated: true, state: 'draining', version: version(1) });
+    expect(current.filter((s) => !s.outdated).every((s) => s.version === version(2))).toBe(true);
+    expect(mostOutdatedDraining).toBeLessThanOrEqual(1);
+    expect(isAlive(withPlayer.pid)).toBe(true);
+    expect(open(sockets[0])).toBe(true);
+
+    sockets.splice(0).forEach((socket) => socket.close());
+    await waitFor('the old server to stop once its player left', () => !isAlive(withPlayer.pid), 20_000);
+  }, 90_000);
+});

@@ -7,7 +7,7 @@ const T0 = 1_000_000;
 function fleetWith(free: Record<string, number>): FleetRegistry {
   const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
   registry.rebuild(
-    Object.keys(free).map((id) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, platformIds: {} })),
+    Object.keys(free).map((id) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, version: 'v1', outdated: false, platformIds: {} })),
     T0,
   );
   for (const [id, capacity] of Object.entries(free)) probe(registry, id, capacity, T0);
@@ -73,7 +73,7 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
   const HOUR = 3_600_000;
   const adopted = (drainingSince?: number) => {
     const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
-    registry.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', drainingSince, platformIds: {} }], T0);
+    registry.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', drainingSince, version: 'v1', outdated: false, platformIds: {} }], T0);
     return registry;
   };
 
@@ -104,7 +104,7 @@ describe('FleetRegistry.rebuild: servers the platform runs are adopted as runnin
 });
 
 describe('FleetRegistry.resync: the fleet aligned with what the platform runs now', () => {
-  const at = (id: string) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, platformIds: {} });
+  const at = (id: string) => ({ id, address: `${id}:7777`, probeAddress: `${id}:7777`, version: 'v1', outdated: false, platformIds: {} });
   /** The platform's answer: these run and can be adopted; `running` (null: unknown) says all that runs, by default just these. */
   const listing = (ids: string[], running: string[] | null = ids) => ({ servers: ids.map(at), running: running === null ? undefined : new Set(running) });
   /** a and b running, c launching (not placed yet), d being stopped. */

@@ -22,6 +22,7 @@ const SETTINGS: PolicySettings = {
   drainTimeoutMs: 0,
   launchBackoffBaseMs: 5 * SECOND,
   launchBackoffMaxMs: 300 * SECOND,
+  rolloutMaxDraining: 1,
 };
 
 function server(id: string, state: ServerState, fields: Partial<ServerView> = {}): ServerView {
@@ -648,6 +649,45 @@ describe('decideScaling', () => {
         settings: { maxLaunchesInFlight: 1, launchBackoffBaseMs: 0 },
         actions: ['stop l launch-timeout'],
         free: 10,
+      },
+    ])('$name', check);
+  });
+
+  describe('rolling out a new version: outdated servers drained ROLLOUT_MAX_DRAINING (1) at a time, while the margin holds', () => {
+    const old = (id: string, free: number, fields: Partial<ServerView> = {}) => ready(id, free, { outdated: true, ...fields });
+    it.each<PolicyCase>([
+      { name: 'the margin holds without the emptiest outdated server: it drains', servers: [ready('a', 5), old('o1', 4), old('o2', 8)], actions: ['drain o2'] },
+      {
+        name: 'it would not hold: one server of the new version first (a surge of one)',
+        servers: [ready('a', 2), old('o1', 3)],
+        actions: ['launch 1'],
+      },
+      { name: 'while the surge launches, the margin counts it, so the outdated server drains', servers: [ready('a', 2), old('o1', 3), launching('l')], actions: ['drain o1'] },
+      {
+        name: 'no second surge while a launch is in flight',
+        servers: [ready('a', 0), old('o1', 3), launching('l')],
+        settings: { serverCapacity: 3, downscaleMargin: 12 },
+        actions: [],
+      },
+      { name: 'one outdated server already draining: the next waits (the pace)', servers: [ready('a', 5), old('o1', 8), old('o2', 8, { state: 'draining' })], actions: [] },
+      { name: 'ROLLOUT_MAX_DRAINING=2: a second one drains', servers: [ready('a', 9), old('o1', 6), old('o2', 8, { state: 'draining' })], settings: { rolloutMaxDraining: 2 }, actions: ['drain o1'] },
+      { name: 'ROLLOUT_MAX_DRAINING=0: no rollout', servers: [ready('a', 5), old('o1', 4), old('o2', 8)], settings: { rolloutMaxDraining: 0 }, actions: [] },
+      { name: 'never below MIN_SERVERS for it', servers: [ready('a', 9), old('o1', 4)], settings: { minServers: 2 }, actions: ['launch 1'] },
+      { name: 'no surge at MAX_SERVERS', servers: [ready('a', 2), old('o1', 3)], settings: { maxServers: 2 }, actions: [] },
+      {
+        name: 'scaling down lets an outdated server go before an emptier current one',
+        servers: [ready('a', 10), old('o1', 9), ready('b', 10)],
+        actions: ['drain o1'],
+      },
+      {
+        name: 'short of room, a current draining server comes back before an outdated one with more room',
+        servers: [ready('a', 0), old('o1', 9, { state: 'draining' }), draining('d', 5)],
+        actions: ['reactivate d'],
+      },
+      {
+        name: 'nothing is rolled out in a probe outage',
+        servers: [ready('a', 5), old('o1', 4), unhealthy('u1', 1, { readyToClose: true, lastHealthyAt: NOW - SECOND }), unhealthy('u2', 1, { readyToClose: true, lastHealthyAt: NOW - SECOND }), unhealthy('u3', 1, { readyToClose: true, lastHealthyAt: NOW - SECOND })],
+        actions: [],
       },
     ])('$name', check);
   });

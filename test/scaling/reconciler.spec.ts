@@ -60,7 +60,7 @@ describe('Reconciler: launches', () => {
     jest.spyOn(registry, 'placed').mockImplementationOnce(() => {
       throw new Error('recording failed');
     });
-    platform.launches.get(id)!.resolve({ id, address: '127.0.0.1:1', probeAddress: '127.0.0.1:1', platformIds: { pid: '1' } });
+    platform.launches.get(id)!.resolve({ id, address: '127.0.0.1:1', probeAddress: '127.0.0.1:1', version: 'v1', outdated: false, platformIds: { pid: '1' } });
     await reconciler.settle();
 
     expect(platform.stopped).toEqual([id]);

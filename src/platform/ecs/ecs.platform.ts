@@ -1,6 +1,7 @@
 import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
   ECSClient,
   RunTaskCommand,
   StartTaskCommand,
@@ -45,6 +46,11 @@ function isPermanentStartFailure(reason: string): boolean {
   return reason.startsWith('ATTRIBUTE') || reason === 'MISSING' || reason === 'INACTIVE';
 }
 
+/** The revision of a task definition ARN (`...:task-definition/family:7`); 0 if it names none. */
+function revisionOf(taskDefinitionArn: string | undefined): number {
+  return Number(/:(\d+)$/.exec(taskDefinitionArn ?? '')?.[1] ?? 0);
+}
+
 /** A task that runs, and the port its game server listens on. */
 interface UpTask {
   readonly task: Task;
@@ -78,6 +84,8 @@ export class EcsPlatform implements GameServerPlatform {
   private readonly definitions: EcsTaskDefinitions;
   private readonly gameContainer: GameContainerChoice;
   private readonly fleetName: string;
+  /** The task definition revision launches use, as last learned (refreshLaunchRevision). */
+  private launchRevision?: number;
 
   constructor(
     private readonly ecs: ECSClient,
@@ -122,7 +130,7 @@ export class EcsPlatform implements GameServerPlatform {
   }
 
   private async list(atStartUp: boolean): Promise<PlatformListing> {
-    const listed = await this.tasks.listRunning();
+    const [listed] = await Promise.all([this.tasks.listRunning(), this.refreshLaunchRevision()]);
     const missing = listed.missing;
     // Another fleet's tasks of the same family (tagged with its name) are not this fleet's; untagged ones are an earlier manager's.
     const tasks = listed.tasks.filter((task) => (tagOf(task, FLEET_TAG) ?? this.fleetName) === this.fleetName);
@@ -415,7 +423,24 @@ export class EcsPlatform implements GameServerPlatform {
       address: `${clientIp}:${port}`,
       probeAddress: `${probeIp}:${port}`,
       drainingSince: drainingSinceOfTask(task, Date.now()),
+      version: task.taskDefinitionArn ?? '',
+      outdated: this.launchRevision !== undefined && revisionOf(task.taskDefinitionArn) < this.launchRevision,
       platformIds,
     };
+  }
+
+  /**
+   * The revision launches use: the one SERVER_TASK_DEFINITION names, or, for a bare family, its
+   * latest ACTIVE revision as ECS answers now (one DescribeTaskDefinition per listing), so that
+   * registering a new revision rolls it out.
+   */
+  private async refreshLaunchRevision(): Promise<void> {
+    const named = /:(\d+)$/.exec(this.taskDefinition);
+    if (named) {
+      this.launchRevision = Number(named[1]);
+      return;
+    }
+    const answer = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.taskDefinition }));
+    this.launchRevision = answer.taskDefinition?.revision;
   }
 }

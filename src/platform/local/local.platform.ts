@@ -161,6 +161,9 @@ export class LocalPlatform implements GameServerPlatform {
       address,
       probeAddress: address,
       drainingSince: record.draining ? drainingSinceOf(record.drainingSince, Date.now()) : undefined,
+      // The command is the version: a server started with another LOCAL_GAMESERVER_COMMAND is rolled out.
+      version: record.command,
+      outdated: record.command !== this.command,
       platformIds: { pid: String(record.pid), port: String(record.port) },
     };
   }
