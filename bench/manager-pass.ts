@@ -20,6 +20,10 @@ class BenchPlatform implements GameServerPlatform {
     return this.servers;
   }
 
+  unadopted(): readonly [] {
+    return [];
+  }
+
   async resync(): Promise<PlatformListing> {
     const servers = await this.discover();
     return { servers, running: new Set(servers.map((server) => server.id)) };

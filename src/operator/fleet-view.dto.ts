@@ -34,11 +34,18 @@ export class MarginsDto {
   @ApiProperty() maxServers!: number;
 }
 
+export class UnadoptedServerDto {
+  @ApiProperty({ example: 'gs-3f9a1c2b7d4e' }) id!: string;
+  @ApiProperty({ example: 'task arn:aws:ecs:...: no container gameserver in task definition ...' }) reason!: string;
+}
+
 export class FleetViewDto {
   @ApiProperty() platform!: string;
   @ApiProperty({ type: FleetTotalsDto }) totals!: FleetTotalsDto;
   @ApiProperty({ type: MarginsDto }) margins!: MarginsDto;
   @ApiProperty({ type: [ServerViewDto] }) servers!: ServerViewDto[];
+  @ApiProperty({ type: [UnadoptedServerDto], description: 'running on the platform, but without an address the manager can resolve: left alone, neither adopted nor stopped' })
+  unadopted!: UnadoptedServerDto[];
 }
 
 export class ServerActionResultDto {

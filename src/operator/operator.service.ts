@@ -33,6 +33,7 @@ export class OperatorService {
       totals: { serversByState, freeCapacity },
       margins: { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers },
       servers,
+      unadopted: [...this.platform.unadopted()],
     };
   }
 

@@ -16,6 +16,12 @@ export interface PlatformServer {
   readonly platformIds: PlatformIds;
 }
 
+/** A server the platform runs that the manager cannot adopt (no address it can resolve), and why. */
+export interface UnadoptedServer {
+  readonly id: string;
+  readonly reason: string;
+}
+
 /** What a resync found. */
 export interface PlatformListing {
   /** The servers that can be adopted: running, with an address. */
@@ -55,6 +61,8 @@ export interface GameServerPlatform {
    * launch in flight (this manager's or another's); sweeps only what is provably abandoned.
    */
   resync(): Promise<PlatformListing>;
+  /** What the last discovery or resync found running but could not adopt: left alone, shown to operators. */
+  unadopted(): readonly UnadoptedServer[];
   /** Starts a server; resolves once it has an address (it may not answer its health endpoint yet). */
   launch(request: LaunchRequest): Promise<PlatformServer>;
   /** Ends a server and everything it was running on. A server already gone is not an error. */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FleetMetrics } from '../metrics/fleet-metrics';
-import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from './game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from './game-server-platform';
 
 /** Wraps the chosen platform so that every call is counted, and every failure counted and logged with its operation. */
 export class InstrumentedPlatform implements GameServerPlatform {
@@ -21,6 +21,10 @@ export class InstrumentedPlatform implements GameServerPlatform {
 
   resync(): Promise<PlatformListing> {
     return this.call('resync', () => this.inner.resync());
+  }
+
+  unadopted(): readonly UnadoptedServer[] {
+    return this.inner.unadopted();
   }
 
   launch(request: LaunchRequest): Promise<PlatformServer> {

@@ -156,10 +156,14 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     it('a RUNNING task whose game port cannot be resolved is reported and left alone, never stopped', async () => {
       install();
       const seeded = await fake.seedTasks(2);
-      const manager = await start({ ECS_CONTAINER_NAME: 'no-such-container', MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      const manager = await start({ ADMIN_TOKEN: TOKEN, ECS_CONTAINER_NAME: 'no-such-container', MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
       await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
       const metrics = await (await fetch(`${manager.url}/metrics`)).text();
       expect(metrics).toMatch(/^fleet_manager_unadopted_tasks 2$/m);
+      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: unknown[]; unadopted: { id: string; reason: string }[] };
+      expect(fleet.servers).toEqual([]);
+      expect(fleet.unadopted.map((u) => u.id).sort()).toEqual(seeded.map((t) => t.tags['fleet-manager:server-id']).sort());
+      expect(fleet.unadopted[0].reason).toMatch(/no container no-such-container/);
       await sleep(500);
       expect(fake.calls('StopTask')).toHaveLength(0);
       expect(fake.calls('TerminateInstances')).toHaveLength(0);

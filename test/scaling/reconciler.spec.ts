@@ -19,6 +19,7 @@ class HandSettledPlatform implements GameServerPlatform {
 
   discover = async () => [];
   resync = async () => ({ servers: [] });
+  unadopted = () => [];
   launch(request: LaunchRequest): Promise<PlatformServer> {
     return new Promise((resolve, reject) => this.launches.set(request.id, { resolve, reject }));
   }

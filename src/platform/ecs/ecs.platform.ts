@@ -14,7 +14,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FleetMetrics } from '../../metrics/fleet-metrics';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressKind, Settings } from '../../config/settings';
-import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from '../game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from '../game-server-platform';
 import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
 import { Ec2Instances, InstanceAddresses } from './ec2-instances';
 import { drainingSinceOfTask, EcsTasks, eniOf, serverIdOf, tagOf } from './ecs-tasks';
@@ -84,6 +84,7 @@ export class EcsPlatform implements GameServerPlatform {
   private readonly definitions: EcsTaskDefinitions;
   private readonly gameContainer: GameContainerChoice;
   private readonly fleetName: string;
+  private lastUnadopted: readonly UnadoptedServer[] = [];
   /** The task definition revision launches use, as last learned (refreshLaunchRevision). */
   private launchRevision?: number;
 
@@ -140,12 +141,13 @@ export class EcsPlatform implements GameServerPlatform {
     for (const task of unfinished) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
 
     const up: UpTask[] = [];
-    const unresolved: string[] = [];
+    const unresolved: UnadoptedServer[] = [];
     for (const task of tasks) {
       const port = ports.get(task.taskArn as string);
       if (port && 'port' in port) up.push({ task, port: port.port });
-      else if (port) unresolved.push(`${task.taskArn}: ${port.unresolved}`);
+      else if (port) unresolved.push({ id: serverIdOf(task), reason: `task ${task.taskArn}: ${port.unresolved}` });
     }
+    this.lastUnadopted = unresolved;
     this.metrics.unadoptedTasks(unresolved.length);
     if (unresolved.length > 0) {
       this.logger.warn({ unresolved }, `${unresolved.length} RUNNING task(s) of the family have no game port the manager can resolve; left alone, not adopted (check ECS_CONTAINER_NAME and ECS_CONTAINER_PORT)`);
@@ -162,6 +164,10 @@ export class EcsPlatform implements GameServerPlatform {
     });
     const stillRunning = tasks.filter((task) => !unfinished.includes(task)).map(serverIdOf);
     return { servers, running: missing.length > 0 ? undefined : new Set(stillRunning) };
+  }
+
+  unadopted(): readonly UnadoptedServer[] {
+    return this.lastUnadopted;
   }
 
   async launch(request: LaunchRequest): Promise<PlatformServer> {

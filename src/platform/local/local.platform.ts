@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
 import { drainingSinceOf } from '../draining-since';
-import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef } from '../game-server-platform';
+import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from '../game-server-platform';
 import { LocalServerRecord } from './local-server-record';
 import { freeLoopbackPort, isSameProcessAlive, pidsWithEnvironment, processStartTime, signalGroup } from './local-process';
 import { LocalStateStore } from './local-state-store';
@@ -69,6 +69,11 @@ export class LocalPlatform implements GameServerPlatform {
       else await this.store.remove(record.id);
     }
     return { servers, running: new Set(servers.map((server) => server.id)) };
+  }
+
+  /** Every live process it recorded has an address: nothing goes unadopted here. */
+  unadopted(): readonly UnadoptedServer[] {
+    return [];
   }
 
   async launch(request: LaunchRequest): Promise<PlatformServer> {
