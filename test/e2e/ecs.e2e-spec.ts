@@ -140,7 +140,10 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       expect(accepting.every((address) => /^127\.0\.\d+\.\d+:7777$/.test(address))).toBe(true);
       expect(fake.calls('StopTask')).toHaveLength(0);
       expect(running(fake).tasks.map((t) => t.taskArn).sort()).toEqual(seeded.map((t) => t.taskArn).sort());
-      expect(fake.calls('DescribeTaskDefinition')).toHaveLength(1);
+      // One lookup of the revision the tasks run (cached from then on), and one of the family's latest, which launches use.
+      const described = fake.calls('DescribeTaskDefinition').map((c) => (c.input as { taskDefinition: string }).taskDefinition);
+      expect(described.filter((name) => name.startsWith('arn:'))).toEqual(['arn:aws:ecs:ap-south-1:123456789012:task-definition/LaunchGameserver:1']);
+      expect(described.filter((name) => name === 'LaunchGameserver')).toHaveLength(1);
       expect(fake.calls('RunTask')).toHaveLength(0);
     });
 
