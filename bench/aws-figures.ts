@@ -17,22 +17,23 @@ const listed = (calls: CallCounts, per = 1) =>
 /**
  * The fewest calls a rebuild of `tasks` tasks can make within the APIs' batch limits: ListTasks
  * pages and DescribeTasks and DescribeContainerInstances batches of 100, DescribeInstances for the
- * addresses and for the orphan check at 1,000 a call, one DescribeClusters for readiness. Only the
- * ListTasks pages must follow one another; the rest can overlap them.
+ * addresses and for the orphan check at 1,000 a call, one DescribeClusters for readiness, and two
+ * DescribeTaskDefinition (the revision the tasks run, the one launches use). Only the ListTasks
+ * pages must follow one another; the rest can overlap them.
  */
 function rebuildFloor(tasks: number): { calls: number; seconds: number } {
   const hundreds = Math.ceil(tasks / 100);
   const thousands = Math.ceil(tasks / 1000);
-  return { calls: 3 * hundreds + 2 * thousands + 1, seconds: ((hundreds + 3) * LATENCY_MS) / 1000 };
+  return { calls: 3 * hundreds + 2 * thousands + 3, seconds: ((hundreds + 3) * LATENCY_MS) / 1000 };
 }
 
 /**
  * The fewest calls a resync of `tasks` tasks can make: ListTasks pages and DescribeTasks batches
- * of 100 (task definitions are known by then), and one DescribeInstances page per 1,000 of the
- * fleet's instances for the sweep.
+ * of 100, one DescribeInstances page per 1,000 of the fleet's instances for the sweep, and one
+ * DescribeTaskDefinition for the revision launches use (the tasks' own are known by then).
  */
 function resyncFloor(tasks: number): number {
-  return 2 * Math.ceil(tasks / 100) + Math.ceil(tasks / 1000);
+  return 2 * Math.ceil(tasks / 100) + Math.ceil(tasks / 1000) + 1;
 }
 
 /**
