@@ -1,4 +1,4 @@
-import { FleetSnapshot, PolicySettings, ServerView } from './fleet-snapshot';
+import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from './fleet-snapshot';
 import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } from './scaling-action';
 
 /**
@@ -7,6 +7,11 @@ import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } fro
  * that grows slowly across the fleet is then still noticed before it has taken much of it.
  */
 const UNHEALTHY_STOPS_PER_PASS = 0.1;
+
+/** Until when launches wait after the failures so far. */
+function launchBackoffEnd(failures: LaunchFailures, s: PolicySettings): number {
+  return failures.lastAt === undefined ? 0 : failures.lastAt + launchBackoffMs(failures.consecutive, s);
+}
 
 /** How long launches wait after `consecutive` failures in a row: doubling, capped. */
 export function launchBackoffMs(consecutive: number, settings: PolicySettings): number {
@@ -85,7 +90,7 @@ export function freeCapacityOf(servers: readonly Pick<ServerView, 'state' | 'fre
 const byMostRoom = (a: ServerView, b: ServerView) => b.free - a.free || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id);
 /** Servers of the version launches use before outdated ones, then by byMostRoom. */
 const currentFirst = (a: ServerView, b: ServerView) => Number(a.outdated === true) - Number(b.outdated === true) || byMostRoom(a, b);
-/** Outdated servers first, then by byMostRoom: the ones to let go first. */
+/** Outdated servers first, then by byMostRoom: the ones to let go first while a rollout is on. */
 const outdatedFirst = (a: ServerView, b: ServerView) => Number(b.outdated === true) - Number(a.outdated === true) || byMostRoom(a, b);
 
 /**
@@ -163,8 +168,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       const staying = live.filter((server) => !isDrained(server)).length;
       const roomUnderMax = s.maxServers - staying;
       const roomInFlight = s.maxLaunchesInFlight - launching.length;
-      const backoffUntil =
-        launchFailures.lastAt === undefined ? 0 : launchFailures.lastAt + launchBackoffMs(launchFailures.consecutive, s);
+      const backoffUntil = launchBackoffEnd(launchFailures, s);
       if (probeOutage) {
         heldBack = { by: 'probe-outage', detail: outageDetail(probeOutage) };
       } else if (now < backoffUntil) {
@@ -196,8 +200,10 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       // What the failing servers hold is unknown: the room counted may be all the fleet has left.
       heldBack = { by: 'probe-outage', detail: outageDetail(probeOutage) };
     } else {
-      // The emptiest server has the fewest players to wait for, so it is the cheapest to let go; an outdated one goes first.
-      const emptiest = [...ready].sort(outdatedFirst)[0];
+      // The emptiest server has the fewest players to wait for, so it is the cheapest to let go.
+      // While a rollout is on, an outdated one goes first: letting a current one go instead would
+      // only make the rollout launch it again.
+      const emptiest = [...ready].sort(s.rolloutMaxDraining > 0 ? outdatedFirst : byMostRoom)[0];
       actions.push({
         kind: 'drain',
         serverId: emptiest.id,
@@ -205,7 +211,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
       });
       free -= emptiest.free;
     }
-  } else if (!probeOutage) {
+  } else if (!probeOutage && now >= launchBackoffEnd(launchFailures, s)) {
     const step = rolloutStep(live, free, s);
     if (step?.kind === 'drain') free -= step.free;
     if (step?.kind === 'launch') {
@@ -235,9 +241,11 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
 
 /**
  * One step of rolling a new game server version out, between the margins: servers of an older
- * version (outdated) are drained, never stopped with players, ROLLOUT_MAX_DRAINING at a time, and
- * only while the margin holds without them. When it would not, one server of the new version is
- * launched first (a surge of one), as Agones' RollingUpdate adds before it takes away.
+ * version (outdated) are drained, ROLLOUT_MAX_DRAINING at a time, and only while the margin holds
+ * without them. When it would not, one server of the new version is launched first (a surge of
+ * one), as Agones' RollingUpdate adds before it takes away. Nothing happens while a launch is in
+ * flight: an old server is let go only for room that is up, so a new version that fails to start
+ * stalls the rollout (the launch back-off applies) instead of draining and bringing back the old.
  */
 function rolloutStep(
   live: readonly ServerView[],
@@ -247,14 +255,14 @@ function rolloutStep(
   const outdatedReady = live.filter((server) => server.state === 'ready' && server.outdated).sort(byMostRoom);
   const outdatedDraining = live.filter((server) => server.state === 'draining' && server.outdated).length;
   if (outdatedReady.length === 0 || outdatedDraining >= s.rolloutMaxDraining) return undefined;
+  if (live.some((server) => server.state === 'launching')) return undefined;
   const candidate = outdatedReady[0];
   const serving = live.filter((server) => server.state === 'ready' || server.state === 'launching').length;
   const why = `rolling out: ${outdatedReady.length + outdatedDraining} server(s) run an older version`;
   if (free - candidate.free >= s.upscaleMargin && serving - 1 >= s.minServers) {
     return { kind: 'drain', free: candidate.free, action: { kind: 'drain', serverId: candidate.id, reason: `${why}; the margin holds without it` } };
   }
-  const launchingNow = live.some((server) => server.state === 'launching');
-  if (launchingNow || live.length >= s.maxServers) return undefined;
+  if (live.length >= s.maxServers) return undefined;
   return { kind: 'launch', action: { kind: 'launch', count: 1, reason: `${why}; one of the new version first, so that the margin holds` } };
 }
 

@@ -1,5 +1,5 @@
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLUSTER_TAG, FakeAws, FakeAwsOptions, FLEET_TAG, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
@@ -293,19 +293,35 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     });
   });
 
-  it("rolls out a new revision: launches use it, and the old revision's servers are drained and replaced", async () => {
+  it("rolls out a revision registered while it runs: launches use it, and the old revision's servers are drained one at a time and replaced", async () => {
     const revision = (n: number) => ({ family: 'LaunchGameserver', revision: n, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] });
-    install({ taskDefinitions: [revision(1), revision(2)] });
+    install({ taskDefinitions: [revision(1)] });
     const old = await fake.seedTasks(2, { taskDefinition: 'LaunchGameserver:1' });
-    const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '2' });
-    await waitFor('the old revision gone, two servers of the new one ready', async () => {
-      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { state: string; version: string }[] };
-      const current = fleet.servers.filter((s) => s.version.endsWith('LaunchGameserver:2') && s.state === 'ready');
-      const oldStopped = old.every((task) => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
-      return current.length >= 2 && oldStopped;
-    }, 30_000);
-    expect(fake.calls('StartTask').every((c) => (c.input as { taskDefinition: string }).taskDefinition === 'LaunchGameserver')).toBe(true);
-    expect(fake.tasks().filter((t) => t.lastStatus === 'RUNNING').every((t) => t.taskArn !== old[0].taskArn && t.taskArn !== old[1].taskArn)).toBe(true);
+    const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '2', ECS_RESYNC_INTERVAL: '0.3' });
+    await waitFor('the two servers ready', async () => (await acceptingServers(manager)).length === 2);
+    await sleep(700);
+    expect(fake.calls('StartTask')).toHaveLength(0);
+
+    fake.registerTaskDefinition(revision(2));
+    let mostOldDraining = 0;
+    await waitFor(
+      'the old revision gone, two servers of the new one ready',
+      async () => {
+        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { state: string; version: string; outdated: boolean }[] };
+        mostOldDraining = Math.max(mostOldDraining, fleet.servers.filter((s) => s.outdated && s.state === 'draining').length);
+        const current = fleet.servers.filter((s) => s.version.endsWith('LaunchGameserver:2') && s.state === 'ready');
+        const oldStopped = old.every((task) => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
+        return current.length >= 2 && oldStopped;
+      },
+      30_000,
+    );
+    expect(mostOldDraining).toBeLessThanOrEqual(1);
+    const runningNow = fake.tasks().filter((t) => t.lastStatus === 'RUNNING');
+    expect(runningNow).toHaveLength(2);
+    expect((await new ECSClient({ region: 'ap-south-1' }).send(new DescribeTasksCommand({ tasks: runningNow.map((t) => t.taskArn) }))).tasks!.map((t) => t.taskDefinitionArn)).toEqual([
+      'arn:aws:ecs:ap-south-1:123456789012:task-definition/LaunchGameserver:2',
+      'arn:aws:ecs:ap-south-1:123456789012:task-definition/LaunchGameserver:2',
+    ]);
   });
 
   describe('eventual consistency: DescribeTasks answers MISSING for a task just created', () => {

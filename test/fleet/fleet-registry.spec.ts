@@ -146,6 +146,14 @@ describe('FleetRegistry.resync: the fleet aligned with what the platform runs no
     expect(registry.get('d')).toBeUndefined();
   });
 
+  it('a known server learns that launches now use another version (a revision registered since)', () => {
+    const registry = fleet();
+    const found = listing(['a', 'b', 'd']);
+    registry.resync({ ...found, servers: found.servers.map((server) => (server.id === 'a' ? { ...server, outdated: true } : server)) }, registry.beginResync(), T0 + 2);
+    expect(registry.snapshot(T0 + 2).find((s) => s.id === 'a')?.outdated).toBe(true);
+    expect(registry.snapshot(T0 + 2).find((s) => s.id === 'b')?.outdated).toBe(false);
+  });
+
   it('an adopted server is running, probed from then on, as at start-up', () => {
     const registry = fleet();
     registry.resync(listing(['a', 'b', 'd', 'e']), registry.beginResync(), T0 + 2);

@@ -343,3 +343,17 @@ describe('LocalPlatform.stop', () => {
     await expect(health(server.probeAddress)).rejects.toThrow();
   });
 });
+
+describe('LocalPlatform: the version a server runs, for rollouts', () => {
+  const SAMPLE = join(__dirname, '..', '..', 'sample-game-server', 'server.js');
+
+  it.each<{ seenWith: string; command?: string; outdated: boolean }>([
+    { seenWith: 'the same command', outdated: false },
+    { seenWith: 'the bundled sample run by another Node binary (an upgrade, a move)', command: `'/opt/other/node' '${SAMPLE}'`, outdated: false },
+    { seenWith: 'another command', command: `GAME_VERSION=2 '${process.execPath}' '${SAMPLE}'`, outdated: true },
+  ])('a server started with the default command, seen by a manager with $seenWith: outdated $outdated', async ({ command, outdated }) => {
+    const launched = await launch(newPlatform(), 'gs-version');
+    const [found] = await newPlatform(command === undefined ? {} : { LOCAL_GAMESERVER_COMMAND: command }).discover();
+    expect(found).toMatchObject({ id: launched.id, outdated });
+  });
+});

@@ -662,7 +662,13 @@ describe('decideScaling', () => {
         servers: [ready('a', 2), old('o1', 3)],
         actions: ['launch 1'],
       },
-      { name: 'while the surge launches, the margin counts it, so the outdated server drains', servers: [ready('a', 2), old('o1', 3), launching('l')], actions: ['drain o1'] },
+      { name: 'nothing while a launch is in flight: an old server goes only for room that is up', servers: [ready('a', 2), old('o1', 3), launching('l')], actions: [] },
+      {
+        name: 'nothing during the launch back-off: a new version that fails to start stalls the rollout',
+        servers: [ready('a', 5), old('o1', 4), old('o2', 8)],
+        launchFailures: { consecutive: 2, lastAt: NOW - SECOND },
+        actions: [],
+      },
       {
         name: 'no second surge while a launch is in flight',
         servers: [ready('a', 0), old('o1', 3), launching('l')],
@@ -675,9 +681,15 @@ describe('decideScaling', () => {
       { name: 'never below MIN_SERVERS for it', servers: [ready('a', 9), old('o1', 4)], settings: { minServers: 2 }, actions: ['launch 1'] },
       { name: 'no surge at MAX_SERVERS', servers: [ready('a', 2), old('o1', 3)], settings: { maxServers: 2 }, actions: [] },
       {
-        name: 'scaling down lets an outdated server go before an emptier current one',
+        name: 'scaling down in a rollout: an outdated server goes first, even a fuller one (a current one would only be launched again)',
         servers: [ready('a', 10), old('o1', 9), ready('b', 10)],
         actions: ['drain o1'],
+      },
+      {
+        name: 'scaling down with ROLLOUT_MAX_DRAINING=0: the emptiest goes, outdated or not',
+        servers: [ready('a', 10), old('o1', 9), ready('b', 10)],
+        settings: { rolloutMaxDraining: 0 },
+        actions: ['drain a'],
       },
       {
         name: 'short of room, a current draining server comes back before an outdated one with more room',

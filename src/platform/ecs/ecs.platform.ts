@@ -430,7 +430,8 @@ export class EcsPlatform implements GameServerPlatform {
       probeAddress: `${probeIp}:${port}`,
       drainingSince: drainingSinceOfTask(task, Date.now()),
       version: task.taskDefinitionArn ?? '',
-      outdated: this.launchRevision !== undefined && revisionOf(task.taskDefinitionArn) < this.launchRevision,
+      // Any other revision, older or newer (an operator going back to one): launches no longer use it.
+      outdated: this.launchRevision !== undefined && revisionOf(task.taskDefinitionArn) !== this.launchRevision,
       platformIds,
     };
   }
@@ -446,7 +447,12 @@ export class EcsPlatform implements GameServerPlatform {
       this.launchRevision = Number(named[1]);
       return;
     }
-    const answer = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.taskDefinition }));
-    this.launchRevision = answer.taskDefinition?.revision;
+    try {
+      const answer = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.taskDefinition }));
+      this.launchRevision = answer.taskDefinition?.revision ?? this.launchRevision;
+    } catch (error) {
+      // The listing goes on: a rollout waits for the next one, as it would for a slow answer.
+      this.logger.warn({ err: error }, `the latest revision of ${this.taskDefinition} could not be read; keeping revision ${this.launchRevision ?? 'unknown'} for now`);
+    }
   }
 }

@@ -168,9 +168,17 @@ export class LocalPlatform implements GameServerPlatform {
       drainingSince: record.draining ? drainingSinceOf(record.drainingSince, Date.now()) : undefined,
       // The command is the version: a server started with another LOCAL_GAMESERVER_COMMAND is rolled out.
       version: record.command,
-      outdated: record.command !== this.command,
+      outdated: versionOf(record.command) !== versionOf(this.command),
       platformIds: { pid: String(record.pid), port: String(record.port) },
     };
   }
 }
 
+/**
+ * What a command runs, for rollouts: the bundled sample game server is one version whatever Node
+ * binary runs it, so that upgrading Node or moving the installation rolls nothing out.
+ */
+function versionOf(command: string): string {
+  const runsSampleAsIs = command.startsWith("'") && command.endsWith(`' '${SAMPLE_GAME_SERVER}'`) && !command.slice(1, -SAMPLE_GAME_SERVER.length - 4).includes("'");
+  return runsSampleAsIs ? 'sample-game-server' : command;
+}

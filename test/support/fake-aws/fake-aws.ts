@@ -144,6 +144,7 @@ export class FakeAws {
   private readonly processes: GameServerProcesses;
   private readonly ec2: FakeEc2;
   private readonly ecs: FakeEcs;
+  private readonly taskDefinitions: TaskDefinitions;
   private readonly mocks: AnyStub[] = [];
   private closed = false;
 
@@ -162,14 +163,15 @@ export class FakeAws {
       launched: (id) => this.ecs.launched(id),
       terminating: (id) => this.ecs.terminating(id),
     });
+    this.taskDefinitions = new TaskDefinitions(
+      o.taskDefinitions ?? [{ family: o.taskDefinition, networkMode: 'bridge', containers: [{ name: o.containerName, containerPort: o.containerPort }] }],
+    );
     this.ecs = new FakeEcs(o, {
       scheduler: this.scheduler,
       processes: this.processes,
       ec2: this.ec2,
       capacityFailure: () => this.faults.takeCapacityFailure(),
-      taskDefinitions: new TaskDefinitions(
-        o.taskDefinitions ?? [{ family: o.taskDefinition, networkMode: 'bridge', containers: [{ name: o.containerName, containerPort: o.containerPort }] }],
-      ),
+      taskDefinitions: this.taskDefinitions,
     });
   }
 
@@ -191,6 +193,11 @@ export class FakeAws {
   /** The next `times` DescribeTasks calls that name this task answer it MISSING, as eventual consistency may. */
   missInDescribe(taskArn: string, times: number): void {
     this.ecs.missInDescribe(taskArn, positive(times));
+  }
+
+  /** Registers a task definition (a new revision of a family, say), as RegisterTaskDefinition would. */
+  registerTaskDefinition(definition: FakeTaskDefinition): void {
+    this.taskDefinitions.register(definition);
   }
 
   /** Makes an instance look launched `ms` earlier than it was, as if it had run that long. */

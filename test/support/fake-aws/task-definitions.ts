@@ -31,7 +31,12 @@ export class TaskDefinitions {
   private readonly byFamily = new Map<string, ResolvedTaskDefinition[]>();
 
   constructor(definitions: readonly FakeTaskDefinition[]) {
-    for (const definition of definitions) {
+    for (const definition of definitions) this.register(definition);
+  }
+
+  /** A new definition, or a new revision of a family, as RegisterTaskDefinition adds one. */
+  register(definition: FakeTaskDefinition): void {
+    {
       const resolved: ResolvedTaskDefinition = {
         ref: { family: definition.family, revision: definition.revision ?? 1 },
         networkMode: definition.networkMode,
