@@ -27,7 +27,7 @@ export function launchBackoffMs(consecutive: number, settings: PolicySettings): 
  * what suddenly broke. The outage lasts while more than the threshold of the servers that failed
  * together (those that still exist) still fail, and ends as probes answer again.
  */
-export function probeOutageOf(snapshot: Pick<FleetSnapshot, 'servers' | 'probeOutage'>, s: PolicySettings): ProbeOutage | undefined {
+function probeOutageOf(snapshot: Pick<FleetSnapshot, 'servers' | 'probeOutage'>, s: PolicySettings): ProbeOutage | undefined {
   const { servers, probeOutage: previous } = snapshot;
   let serverIds: string[];
   let of: number;
