@@ -11,6 +11,8 @@ const CLOSE_TIMEOUT_MS = 5_000;
 const ADDRESS = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 
 export type PlayerOutcome =
+  /** Told to stop while still asking the manager or connecting: abandoned by the tool, not failed by the fleet. */
+  | { readonly kind: 'stopped' }
   | { readonly kind: 'allocation-failed'; readonly reason: string }
   | { readonly kind: 'connection-failed'; readonly address: string; readonly allocationMs: number; readonly reason: string }
   /** Connected and played; `dropped` when the server closed the connection before the session ended. */
@@ -37,7 +39,7 @@ export async function play(managerUrl: string, sessionMs: number, signal: AbortS
     if (!available) return { kind: 'allocation-failed', reason: response.ok ? 'no "available" address in the answer' : `HTTP ${response.status}` };
     address = available;
   } catch (error) {
-    return { kind: 'allocation-failed', reason: reasonOf(error) };
+    return signal.aborted ? { kind: 'stopped' } : { kind: 'allocation-failed', reason: reasonOf(error) };
   }
   const allocationMs = performance.now() - started;
 
@@ -45,7 +47,7 @@ export async function play(managerUrl: string, sessionMs: number, signal: AbortS
   try {
     socket = await connect(address, signal);
   } catch (error) {
-    return { kind: 'connection-failed', address, allocationMs, reason: reasonOf(error) };
+    return signal.aborted ? { kind: 'stopped' } : { kind: 'connection-failed', address, allocationMs, reason: reasonOf(error) };
   }
   const connectMs = performance.now() - started;
   events.connected?.();

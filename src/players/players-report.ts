@@ -16,6 +16,8 @@ export interface PlayersReport {
   readonly failedConnections: number;
   /** Connected, then closed by the server before the session ended. */
   readonly dropped: number;
+  /** Still asking or connecting when the run was told to stop: neither served nor failed. */
+  readonly stopped: number;
   /** Distinct game servers the manager handed out. */
   readonly servers: number;
   /** From asking the manager to its answer, in ms. */
@@ -35,6 +37,7 @@ export function summarize(outcomes: readonly PlayerOutcome[], seconds: number): 
   const servers = new Set<string>();
   let dropped = 0;
   for (const outcome of outcomes) {
+    if (outcome.kind === 'stopped') continue;
     if (outcome.kind === 'allocation-failed') {
       count(`allocation: ${outcome.reason}`);
       continue;
@@ -53,6 +56,7 @@ export function summarize(outcomes: readonly PlayerOutcome[], seconds: number): 
     failedAllocations: outcomes.filter((o) => o.kind === 'allocation-failed').length,
     failedConnections: outcomes.filter((o) => o.kind === 'connection-failed').length,
     dropped,
+    stopped: outcomes.filter((o) => o.kind === 'stopped').length,
     servers: servers.size,
     allocationMs: percentiles(allocationTimes),
     connectMs: percentiles(connectTimes),
@@ -76,6 +80,7 @@ export function reportText(report: PlayersReport): string {
     `failed allocations   ${report.failedAllocations}`,
     `failed connections   ${report.failedConnections}`,
     `dropped by server    ${report.dropped}`,
+    ...(report.stopped > 0 ? [`stopped early        ${report.stopped}  (still asking or connecting when told to stop)`] : []),
     `allocation time      ${times(report.allocationMs)}`,
     `connection time      ${times(report.connectMs)}  (from asking the manager to the WebSocket open)`,
   ];
