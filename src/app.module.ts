@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AllocationModule } from './allocation/allocation.module';
 import { SettingsModule, SettingsSource } from './config/settings.module';
 import { HealthModule } from './health/health.module';
+import { LeadershipModule } from './leadership/leadership.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -14,7 +15,7 @@ export class AppModule {
   /** The application's root module, and its settings for what is built outside Nest (the HTTP server). */
   static async forRoot(source: SettingsSource = {}): Promise<{ module: DynamicModule; settings: Settings }> {
     const { module: settingsModule, settings } = await SettingsModule.load(source);
-    const imports = [settingsModule, LifecycleModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule];
+    const imports = [settingsModule, LifecycleModule, LeadershipModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule];
     return { module: { module: AppModule, imports }, settings };
   }
 }

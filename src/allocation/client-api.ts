@@ -8,6 +8,8 @@ import { AllocationService } from './allocation.service';
 
 /** Seconds a client should wait before asking again when no server has room. */
 export const RETRY_AFTER_SECONDS = 5;
+/** Seconds a client should wait before asking a standby again: it may lead within one look at the lease, or the load balancer moves the client to the leader. */
+export const STANDBY_RETRY_AFTER_SECONDS = 1;
 
 /** The client API's paths. Each also answers with a trailing slash, and with a query string. */
 export const CLIENT_PATHS = { available: '/available-gameserver', list: '/available-gameserver-list' } as const;
@@ -88,6 +90,9 @@ export class ClientApi {
   private answer(path: ClientPath, response: ServerResponse): void {
     if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
     const outcome = this.allocation.allocate();
+    if (outcome.kind === 'standby') {
+      return send(response, 503, { error: 'this manager is a standby; the leader hands out places, retry shortly' } satisfies NoRoomDto, { 'retry-after': String(STANDBY_RETRY_AFTER_SECONDS) });
+    }
     if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
     send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   }

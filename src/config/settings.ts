@@ -211,6 +211,22 @@ export class Settings {
 
   @toText() @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' })
   ADMIN_TOKEN?: string;
+
+  /** ECS: the DynamoDB table that holds the leader lease. Empty: one manager, and no overlap is safe. */
+  @toText() @IsOptional() @Matches(/^[A-Za-z0-9_.-]{3,255}$/, { message: 'must be a DynamoDB table name: 3 to 255 letters, digits or _ . -' })
+  LEASE_TABLE?: string;
+
+  /** Seconds a lease lasts unrenewed: a standby takes over this long after a crashed leader's last renewal. */
+  @numberFrom(2, 'must be a number of seconds >= 2')
+  LEASE_DURATION = 10;
+
+  /** Seconds between the leader's renewals of its lease. */
+  @positiveSeconds()
+  LEASE_RENEW_INTERVAL = 2;
+
+  /** Seconds between a standby's looks at the lease. */
+  @positiveSeconds()
+  LEASE_ACQUIRE_INTERVAL = 1;
 }
 
 /** Settings whose values never appear in messages or logs. */
@@ -232,6 +248,15 @@ export function crossFieldErrors(s: Settings): string[] {
   }
   if (s.LAUNCH_BACKOFF_BASE > s.LAUNCH_BACKOFF_MAX) {
     errors.push(`LAUNCH_BACKOFF_BASE=${s.LAUNCH_BACKOFF_BASE} must not exceed LAUNCH_BACKOFF_MAX=${s.LAUNCH_BACKOFF_MAX}`);
+  }
+  if (s.LEASE_RENEW_INTERVAL > s.LEASE_DURATION / 3) {
+    errors.push(`LEASE_RENEW_INTERVAL=${s.LEASE_RENEW_INTERVAL} must be at most a third of LEASE_DURATION=${s.LEASE_DURATION}, so that a leader survives a failed renewal or two`);
+  }
+  if (s.LEASE_ACQUIRE_INTERVAL > s.LEASE_DURATION / 2) {
+    errors.push(`LEASE_ACQUIRE_INTERVAL=${s.LEASE_ACQUIRE_INTERVAL} must be at most half of LEASE_DURATION=${s.LEASE_DURATION}, or a standby would notice a crashed leader too late`);
+  }
+  if (s.LEASE_TABLE && s.PLATFORM !== 'ecs') {
+    errors.push('LEASE_TABLE is for PLATFORM=ecs; the local platform keeps its lease in LOCAL_STATE_DIR');
   }
   if (s.PLATFORM === 'ecs' && !s.SERVER_TASK_DEFINITION) {
     errors.push('SERVER_TASK_DEFINITION is required when PLATFORM=ecs');

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { FleetRegistry } from '../fleet/fleet.registry';
+import { Leadership } from '../leadership/leadership.service';
 import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { Reconciler } from '../scaling/reconciler.service';
@@ -17,7 +18,15 @@ export class FleetHealthIndicator {
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     private readonly lifecycle: ManagerLifecycle,
     private readonly reconciler: Reconciler,
+    private readonly leadership: Leadership,
   ) {}
+
+  /** Down for a standby, so that a load balancer sends game clients to the leader only. */
+  role() {
+    const check = this.indicators.check('role');
+    const { role, leader } = this.leadership.status();
+    return this.leadership.isLeader ? check.up({ role }) : check.down({ role: 'standby', leader, message: 'this manager is a standby: it changes nothing and hands out no place until it takes the lease' });
+  }
 
   serving() {
     const check = this.indicators.check('serving');

@@ -17,10 +17,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: not shutting down, the fleet was rebuilt from the platform and the platform answered recently. */
+  /** Readiness: the leader, not shutting down, the fleet was rebuilt from the platform and the platform answered recently. */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.fleet.serving(), () => this.fleet.fleetRebuilt(), () => this.fleet.platformAnswers(), () => this.fleet.probes()]);
+    return this.health.check([() => this.fleet.serving(), () => this.fleet.role(), () => this.fleet.fleetRebuilt(), () => this.fleet.platformAnswers(), () => this.fleet.probes()]);
   }
 }

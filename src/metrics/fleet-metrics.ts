@@ -86,6 +86,29 @@ export class FleetMetrics {
     registers: [this.registry],
   });
 
+  private readonly leaderGauge = new Gauge({
+    name: `${METRIC_PREFIX}leader`,
+    help: '1 while this manager holds the leader lease and may act on the fleet; 0 for a standby',
+    registers: [this.registry],
+  });
+  private readonly takeovers = new Counter({
+    name: `${METRIC_PREFIX}lease_takeovers_total`,
+    help: 'Times this manager became the leader, by how: the lease was free (released or never held), expired (its holder stopped renewing it), or own (its own lease, kept through a spell of failed renewals)',
+    labelNames: ['from'] as const,
+    registers: [this.registry],
+  });
+  private readonly leaderless = new Histogram({
+    name: `${METRIC_PREFIX}leaderless_seconds`,
+    help: 'At each takeover: seconds from the last sign of a leader (its last renewal seen, or the lease seen released) to this manager acting',
+    buckets: [0.5, 1, 2, 5, 10, 15, 20, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly renewalFailures = new Counter({
+    name: `${METRIC_PREFIX}lease_renewal_failures_total`,
+    help: 'Renewals of the leader lease that failed (the store did not answer, or another manager holds the lease)',
+    registers: [this.registry],
+  });
+
   constructor(settings: Settings) {
     const margin = (name: string, help: string, value: number) =>
       new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] }).set(value);
@@ -127,6 +150,19 @@ export class FleetMetrics {
 
   unadoptedTasks(count: number): void {
     this.unadopted.set(count);
+  }
+
+  leading(leader: boolean): void {
+    this.leaderGauge.set(leader ? 1 : 0);
+  }
+
+  tookOver(from: 'free' | 'expired' | 'own', leaderlessSeconds: number | undefined): void {
+    this.takeovers.inc({ from });
+    if (leaderlessSeconds !== undefined) this.leaderless.observe(leaderlessSeconds);
+  }
+
+  leaseRenewalFailed(): void {
+    this.renewalFailures.inc();
   }
 
   probesFailed(count: number): void {

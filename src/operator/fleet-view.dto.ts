@@ -39,8 +39,19 @@ export class UnadoptedServerDto {
   @ApiProperty({ example: 'task arn:aws:ecs:...: no container gameserver in task definition ...' }) reason!: string;
 }
 
+export class ManagerViewDto {
+  @ApiProperty({ enum: ['leader', 'standby'], description: 'the leader acts on the fleet and hands out places; a standby only watches, ready to take over' })
+  role!: 'leader' | 'standby';
+  @ApiProperty({ example: 'ip-10-0-1-12/1/3f9a1c2b', description: 'this manager: host/pid/random' }) id!: string;
+  @ApiPropertyOptional({ description: 'the manager holding the lease, as last seen' }) leader?: string;
+  @ApiPropertyOptional({ example: 'DynamoDB table fleet-manager-lease, item fleet=LaunchGameserver', description: 'where the lease is; absent when the manager is alone by configuration' })
+  lease?: string;
+  @ApiPropertyOptional({ description: 'a leader: milliseconds its lease still lets it act unless renewed' }) actingForMs?: number;
+}
+
 export class FleetViewDto {
   @ApiProperty() platform!: string;
+  @ApiProperty({ type: ManagerViewDto }) manager!: ManagerViewDto;
   @ApiProperty({ type: FleetTotalsDto }) totals!: FleetTotalsDto;
   @ApiProperty({ type: MarginsDto }) margins!: MarginsDto;
   @ApiProperty({ type: [ServerViewDto] }) servers!: ServerViewDto[];

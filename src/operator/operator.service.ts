@@ -2,6 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavai
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { GameServer, stateOf } from '../fleet/game-server';
 import { countByState, ServerState } from '../fleet/server-state';
+import { Leadership } from '../leadership/leadership.service';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { DecisionRecord } from '../scaling/decision-record';
 import { PolicySettings } from '../scaling/fleet-snapshot';
@@ -20,6 +21,7 @@ export class OperatorService {
     private readonly loop: ReconcileLoop,
     @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
+    private readonly leadership: Leadership,
   ) {}
 
   fleet(): FleetViewDto {
@@ -30,6 +32,7 @@ export class OperatorService {
     const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = this.policy;
     return {
       platform: this.platform.name,
+      manager: this.leadership.status(),
       totals: { serversByState, freeCapacity },
       margins: { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers },
       servers,
@@ -73,6 +76,10 @@ export class OperatorService {
   }
 
   private require(id: string, allowed: readonly ServerState[], what: string): GameServer {
+    if (!this.leadership.isLeader) {
+      const leader = this.leadership.status().leader;
+      throw new ServiceUnavailableException(`this manager is a standby and changes nothing; ask the leader${leader ? ` (${leader})` : ''}`);
+    }
     const server = this.registry.get(id);
     if (!server) throw new NotFoundException(`no server ${id} in the fleet`);
     const state = stateOf(server);

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { Subscription } from 'rxjs';
 import { Settings } from '../config/settings';
 import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { Reconciler } from './reconciler.service';
@@ -9,7 +10,8 @@ export const MIN_PASS_GAP_MS = 100;
 const TIMER_NAME = 'reconcile-pass';
 
 /**
- * Runs reconcile passes one after the other, SLEEP_TIME apart, never two at once. A pass asked
+ * Runs reconcile passes one after the other, SLEEP_TIME apart, never two at once, while this
+ * manager leads the fleet (and has rebuilt it since it became the leader): a standby runs none. A pass asked
  * for (an allocation that found no room) comes sooner, but never sooner after the last one than
  * MIN_PASS_GAP_MS or the last pass's own length: at MAX_SERVERS, in back-off or in a spike every
  * allocation asks, and the fleet would otherwise be probed without pause.
@@ -22,6 +24,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
   private passRequested = false;
   private started = false;
   private stopped = false;
+  private acting?: Subscription;
   /** When the timer of the next pass fires. */
   private nextAt = Infinity;
   private lastEndedAt = -Infinity;
@@ -39,19 +42,23 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
   }
 
   onApplicationBootstrap(): void {
-    void this.discovery.whenRebuilt().then(
-      () => {
-        if (this.stopped) return;
-        this.started = true;
-        this.startPass();
-      },
-      () => undefined,
-    );
+    this.acting = this.discovery.acting.subscribe((acting) => {
+      this.started = acting && !this.stopped;
+      if (!this.started) {
+        this.clearTimer();
+        // No pass is coming for those waiting on one; they learn the outcome from the decision log.
+        for (const resolve of this.waiting.splice(0)) resolve();
+        return;
+      }
+      if (this.running) this.passRequested = true;
+      else this.startPass();
+    });
   }
 
   /** Shutting down: no pass starts after this, so the manager acts no more. */
   onModuleDestroy(): void {
     this.stopped = true;
+    this.acting?.unsubscribe();
     this.clearTimer();
   }
 
@@ -76,7 +83,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
 
   /** Runs a pass as soon as possible; resolves once a pass that started after this call has finished. */
   passNow(): Promise<void> {
-    if (!this.started || this.stopped) return Promise.reject(new Error('the reconcile loop is not running'));
+    if (!this.started || this.stopped) return Promise.reject(new Error('the reconcile loop is not running (a standby, or shutting down)'));
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.requestPass();
@@ -100,7 +107,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
       this.running = undefined;
       this.lastEndedAt = Date.now();
       this.lastLengthMs = this.lastEndedAt - started;
-      if (!this.stopped) {
+      if (this.started && !this.stopped) {
         this.startAt(this.lastEndedAt + this.gapMs);
         if (this.passRequested) {
           this.passRequested = false;

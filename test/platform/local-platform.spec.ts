@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Settings } from '../../src/config/settings';
+import { ActingFence } from '../../src/lifecycle/acting-fence';
 import { PlatformServer } from '../../src/platform/game-server-platform';
 import { LocalServerRecord } from '../../src/platform/local/local-server-record';
 import { LocalPlatform } from '../../src/platform/local/local.platform';
@@ -57,8 +58,15 @@ afterEach(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-function newPlatform(overrides: Partial<Settings> = {}): LocalPlatform {
-  return new LocalPlatform(Object.assign(new Settings(), { LOCAL_STATE_DIR: stateDir, ...overrides }));
+/** The platform of a manager that leads (its fence open), or, with a closed fence, of a standby. */
+function newPlatform(overrides: Partial<Settings> = {}, fence = openFence()): LocalPlatform {
+  return new LocalPlatform(Object.assign(new Settings(), { LOCAL_STATE_DIR: stateDir, ...overrides }), fence);
+}
+
+function openFence(): ActingFence {
+  const fence = new ActingFence();
+  fence.openUntil(Infinity);
+  return fence;
 }
 
 /** A shell command that runs node; quoted, since the path may hold spaces. */

@@ -9,8 +9,3 @@ export const CLUSTER_TAG = 'fleet-manager:cluster';
  */
 export const FLEET_TAG = 'fleet-manager:fleet';
 export const STARTED_BY = 'fleet-manager';
-
-/** The family of a task definition given as `family`, `family:revision` or an ARN. */
-export function taskFamily(taskDefinition: string): string {
-  return taskDefinition.replace(/^arn:[^/]+\//, '').replace(/:\d+$/, '');
-}

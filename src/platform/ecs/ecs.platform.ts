@@ -11,6 +11,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-ecs';
 import { Injectable, Logger } from '@nestjs/common';
+import { ActingFence } from '../../lifecycle/acting-fence';
 import { FleetMetrics } from '../../metrics/fleet-metrics';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressKind, Settings } from '../../config/settings';
@@ -21,7 +22,8 @@ import { drainingSinceOfTask, EcsTasks, eniOf, serverIdOf, tagOf } from './ecs-t
 import { GameContainerChoice, GamePort, gamePortOf } from './game-endpoint';
 import { EcsTaskDefinitions } from './task-definitions';
 import { PollOutcome, SharedPoll } from './shared-poll';
-import { DRAINING_TAG, FLEET_TAG, SERVER_ID_TAG, STARTED_BY, taskFamily } from './ecs-tags';
+import { DRAINING_TAG, FLEET_TAG, SERVER_ID_TAG, STARTED_BY } from './ecs-tags';
+import { fleetNameOf, taskFamily } from '../../config/fleet-name';
 
 const DESCRIBE_ENIS_BATCH = 200;
 /**
@@ -93,11 +95,12 @@ export class EcsPlatform implements GameServerPlatform {
     private readonly ec2: EC2Client,
     private readonly settings: Settings,
     private readonly metrics: FleetMetrics,
+    private readonly fence: ActingFence,
   ) {
     this.cluster = settings.ECS_CLUSTER;
     this.taskDefinition = settings.SERVER_TASK_DEFINITION ?? '';
     this.tasks = new EcsTasks(ecs, this.cluster, taskFamily(this.taskDefinition));
-    this.fleetName = settings.FLEET_NAME ?? taskFamily(this.taskDefinition);
+    this.fleetName = fleetNameOf(settings);
     this.instances = new Ec2Instances(ec2, this.cluster, this.fleetName, settings.ECS_INSTANCE_LAUNCH_TEMPLATE ?? '');
     this.pollMs = settings.ECS_POLL_INTERVAL * 1000;
     this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
@@ -136,8 +139,10 @@ export class EcsPlatform implements GameServerPlatform {
     // Another fleet's tasks of the same family (tagged with its name) are not this fleet's; untagged ones are an earlier manager's.
     const tasks = listed.tasks.filter((task) => (tagOf(task, FLEET_TAG) ?? this.fleetName) === this.fleetName);
     const ports = await this.portsOf(tasks.filter((task) => task.lastStatus === 'RUNNING'));
-    // At start-up nobody waits any more for a launch of an earlier manager that never came to run.
-    const unfinished = atStartUp ? tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY) : [];
+    // A standby only looks: what may be the leader's launch in flight is the leader's to finish or clean up.
+    const acting = this.fence.mayAct();
+    // At start-up, or on taking the lease over, nobody waits any more for a launch of an earlier manager that never came to run.
+    const unfinished = atStartUp && acting ? tasks.filter((task) => task.lastStatus !== 'RUNNING' && task.startedBy === STARTED_BY) : [];
     for (const task of unfinished) await this.stopTask(task.taskArn as string, 'unfinished launch of an earlier manager');
 
     const up: UpTask[] = [];
@@ -156,7 +161,7 @@ export class EcsPlatform implements GameServerPlatform {
     // The orphan sweep and the address lookups are independent: run them side by side.
     const [addresses] = await Promise.all([
       this.onEc2 ? this.ec2AddressesOf(up.map((u) => u.task)) : this.eniAddressesOf(up.map((u) => u.task)),
-      this.onEc2 ? this.terminateOrphans(tasks.filter((task) => !unfinished.includes(task)), missing) : undefined,
+      this.onEc2 && acting ? this.terminateOrphans(tasks.filter((task) => !unfinished.includes(task)), missing) : undefined,
     ]);
     const servers = up.flatMap(({ task, port }) => {
       const server = this.toServer(task, port, addresses.get(task.taskArn as string));

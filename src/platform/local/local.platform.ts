@@ -4,6 +4,7 @@ import { access, constants, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
+import { ActingFence } from '../../lifecycle/acting-fence';
 import { drainingSinceOf } from '../draining-since';
 import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from '../game-server-platform';
 import { LocalServerRecord } from './local-server-record';
@@ -34,7 +35,10 @@ export class LocalPlatform implements GameServerPlatform {
   private readonly store: LocalStateStore;
   private readonly command: string;
 
-  constructor(settings: Settings) {
+  constructor(
+    settings: Settings,
+    private readonly fence: ActingFence,
+  ) {
     this.store = new LocalStateStore(resolve(settings.LOCAL_STATE_DIR));
     this.command = settings.LOCAL_GAMESERVER_COMMAND ?? `'${process.execPath}' '${SAMPLE_GAME_SERVER}'`;
   }
@@ -44,12 +48,14 @@ export class LocalPlatform implements GameServerPlatform {
     const { records, unreadable } = await this.store.list();
     for (const name of unreadable) this.logger.warn(`ignoring unreadable state file ${name} in ${this.store.directory}`);
     const found: PlatformServer[] = [];
+    // A standby only looks: a record without a pid may be the leader's launch in flight.
+    const acting = this.fence.mayAct();
     for (const record of records) {
       if (record.pid === 0) {
-        await this.endUnfinishedLaunch(record);
+        if (acting) await this.endUnfinishedLaunch(record);
       } else if (await isSameProcessAlive(record.pid, record.processStartTime)) {
         found.push(this.toPlatformServer(record));
-      } else {
+      } else if (acting) {
         this.logger.warn(`game server ${record.id} (pid ${record.pid}) is gone; forgetting it`);
         await this.store.remove(record.id);
       }
@@ -66,7 +72,7 @@ export class LocalPlatform implements GameServerPlatform {
     const servers: PlatformServer[] = [];
     for (const record of records.filter((r) => r.pid !== 0)) {
       if (await isSameProcessAlive(record.pid, record.processStartTime)) servers.push(this.toPlatformServer(record));
-      else await this.store.remove(record.id);
+      else if (this.fence.mayAct()) await this.store.remove(record.id);
     }
     return { servers, running: new Set(servers.map((server) => server.id)) };
   }
@@ -76,7 +82,11 @@ export class LocalPlatform implements GameServerPlatform {
     return [];
   }
 
-  async launch(request: LaunchRequest): Promise<PlatformServer> {
+  launch(request: LaunchRequest): Promise<PlatformServer> {
+    return this.fence.guard('launch', () => this.start(request));
+  }
+
+  private async start(request: LaunchRequest): Promise<PlatformServer> {
     await this.store.ensure();
     const port = await freeLoopbackPort();
     const starting: LocalServerRecord = {
@@ -125,25 +135,30 @@ export class LocalPlatform implements GameServerPlatform {
     }
   }
 
-  async stop(server: ServerRef): Promise<void> {
-    const record = await this.store.read(server.id);
-    if (record && (await isSameProcessAlive(record.pid, record.processStartTime))) {
-      signalGroup(record.pid, 'SIGTERM');
-      const deadline = Date.now() + STOP_GRACE_MS;
-      while (Date.now() < deadline && (await isSameProcessAlive(record.pid, record.processStartTime))) await sleep(50);
-      if (await isSameProcessAlive(record.pid, record.processStartTime)) {
-        this.logger.warn(`game server ${server.id} (pid ${record.pid}) ignored SIGTERM for ${STOP_GRACE_MS} ms; killing it`);
-        signalGroup(record.pid, 'SIGKILL');
+  stop(server: ServerRef): Promise<void> {
+    return this.fence.guard('stop', async () => {
+      const record = await this.store.read(server.id);
+      if (record && (await isSameProcessAlive(record.pid, record.processStartTime))) {
+        signalGroup(record.pid, 'SIGTERM');
+        const deadline = Date.now() + STOP_GRACE_MS;
+        while (Date.now() < deadline && (await isSameProcessAlive(record.pid, record.processStartTime))) await sleep(50);
+        if (await isSameProcessAlive(record.pid, record.processStartTime)) {
+          this.logger.warn(`game server ${server.id} (pid ${record.pid}) ignored SIGTERM for ${STOP_GRACE_MS} ms; killing it`);
+          this.fence.check('kill');
+          signalGroup(record.pid, 'SIGKILL');
+        }
       }
-    }
-    await this.store.remove(server.id);
+      await this.store.remove(server.id);
+    });
   }
 
-  async setDraining(server: ServerRef, since: number | undefined): Promise<void> {
-    const record = await this.store.read(server.id);
-    if (!record) throw new Error(`no state file for game server ${server.id}`);
-    const drainingSince = since === undefined ? undefined : new Date(since).toISOString();
-    await this.store.write({ ...record, draining: since !== undefined, drainingSince });
+  setDraining(server: ServerRef, since: number | undefined): Promise<void> {
+    return this.fence.guard('setDraining', async () => {
+      const record = await this.store.read(server.id);
+      if (!record) throw new Error(`no state file for game server ${server.id}`);
+      const drainingSince = since === undefined ? undefined : new Date(since).toISOString();
+      await this.store.write({ ...record, draining: since !== undefined, drainingSince });
+    });
   }
 
   async ping(): Promise<void> {

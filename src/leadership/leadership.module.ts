@@ -1,0 +1,35 @@
+import { Global, Module } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { fleetNameOf } from '../config/fleet-name';
+import { Settings } from '../config/settings';
+import { awsClientConfig } from '../aws/aws-client-config';
+import type * as DynamoDbFile from '@aws-sdk/client-dynamodb';
+import type * as DynamoDbStoreFile from './dynamodb-lease-store';
+import { FileLeaseStore } from './file-lease-store';
+import { Leadership } from './leadership.service';
+import { LEASE_STORE, LeaseStore } from './lease-store';
+
+/**
+ * The lease store for the platform: the state directory locally (always), a DynamoDB table on ECS
+ * when LEASE_TABLE names one, else none. One attempt per call, each bounded by the renewal
+ * interval: the leadership tries again on its own schedule, and a call that outlasted it would
+ * only hold the next renewal back.
+ */
+function leaseStoreFor(settings: Settings): LeaseStore | null {
+  if (settings.PLATFORM === 'local') return new FileLeaseStore(resolve(settings.LOCAL_STATE_DIR));
+  if (!settings.LEASE_TABLE) return null;
+  // require, not import: the DynamoDB client is loaded only by a manager that uses it.
+  const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof DynamoDbFile;
+  const { DynamoDbLeaseStore } = require('./dynamodb-lease-store') as typeof DynamoDbStoreFile;
+  const timeoutMs = Math.min(settings.LEASE_RENEW_INTERVAL, settings.AWS_REQUEST_TIMEOUT) * 1000;
+  const base = awsClientConfig(settings);
+  const client = new DynamoDBClient({ ...base, maxAttempts: 1, requestHandler: { ...base.requestHandler, requestTimeout: timeoutMs, connectionTimeout: timeoutMs } });
+  return new DynamoDbLeaseStore(client, settings.LEASE_TABLE, fleetNameOf(settings));
+}
+
+@Global()
+@Module({
+  providers: [{ provide: LEASE_STORE, inject: [Settings], useFactory: leaseStoreFor }, Leadership],
+  exports: [Leadership],
+})
+export class LeadershipModule {}
