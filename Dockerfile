@@ -50,7 +50,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # The same command as `npm start`, flags included (a test keeps them equal). Both flags keep the
-# short-lived garbage of probes young (README, Performance): V8 sizes the young generation from the
+# short-lived garbage of probes young (docs/performance.md): V8 sizes the young generation from the
 # machine's memory, and pretenuring sends node:http's per-request objects straight to the old
-# generation, which grows four-fold before it is collected. At 10,000 servers, 430 -> 185 MB.
+# generation, which grows four-fold before it is collected (memory figures: docs/performance.md).
 CMD ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "dist/main.js"]

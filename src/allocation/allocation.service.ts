@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { FleetRegistry } from '../fleet/fleet.registry';
-import { Leadership } from '../leadership/leadership.service';
+import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
@@ -10,7 +10,7 @@ export type AllocationOutcome =
   | { readonly kind: 'server'; readonly address: string; readonly serverId: string }
   | { readonly kind: 'backup'; readonly address: string }
   | { readonly kind: 'none' }
-  /** This manager is a standby: the leader hands out places. */
+  /** This manager is a standby (or a leader still rebuilding the fleet it took over): the leader hands out places. */
   | { readonly kind: 'standby' };
 
 @Injectable()
@@ -21,7 +21,7 @@ export class AllocationService {
     private readonly settings: Settings,
     private readonly metrics: FleetMetrics,
     private readonly lifecycle: ManagerLifecycle,
-    private readonly leadership: Leadership,
+    private readonly discovery: FleetDiscovery,
   ) {}
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
@@ -36,7 +36,7 @@ export class AllocationService {
     // A manager shutting down probes no more: a place it handed out now could be handed out again.
     if (!this.lifecycle.serving) return this.noRoom();
     // A standby's places are not the leader's: handing them out would give the same place twice.
-    if (!this.leadership.isLeader) return this.settings.BACKUP_GAMESERVER ? this.noRoom() : { kind: 'standby' };
+    if (!this.discovery.isActing) return this.settings.BACKUP_GAMESERVER ? this.noRoom() : { kind: 'standby' };
     const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
     // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
     if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.settings.UPSCALE_MARGIN) this.loop.requestPass();

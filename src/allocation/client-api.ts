@@ -44,7 +44,7 @@ const SECURITY_HEADER_MAP = new Map<string, string>(Object.entries(SECURITY_HEAD
  *
  * They are answered straight on node:http, on the manager's port, rather than by a Nest
  * controller or a Fastify route: two fixed paths need no router, and each framework layer cost a
- * measurable share of an allocation (README, Performance: Nest's router and hooks tripled its
+ * measurable share of an allocation (docs/performance.md: Nest's router and hooks tripled its
  * CPU; a Fastify instance of their own still cost up to a third more than node:http).
  * `createHttpApp` sends each request to this class or to Nest by method and path (`routeOf`).
  * Answers carry the same security headers as the rest of the manager and errors the same shape;

@@ -54,7 +54,8 @@ export class FleetDiscovery implements OnApplicationBootstrap, OnModuleDestroy {
       this.rebuilt = this.rebuilt
         .catch(() => undefined)
         .then(() => (this.discoveredInTerm === term ? undefined : this.discoverUntilDone()))
-        .then(() => this.actingSubject.next(this.leadership.isLeader && !this.abort.signal.aborted));
+        // The role, not the fence: a fence lapsed for a moment reopens with a renewal that changes no role, and safety is the fence's alone.
+        .then(() => this.actingSubject.next(this.leadership.role === 'leader' && this.leadership.term === term && !this.abort.signal.aborted));
       // Given up only on shutdown; readiness and the loop learn of it through whenRebuilt and acting.
       this.rebuilt.catch(() => undefined);
     });
@@ -64,6 +65,11 @@ export class FleetDiscovery implements OnApplicationBootstrap, OnModuleDestroy {
   onModuleDestroy(): void {
     this.roles?.unsubscribe();
     this.abort.abort();
+  }
+
+  /** This manager leads and has rebuilt the fleet since it took the lease: it may serve and act. */
+  get isActing(): boolean {
+    return this.actingSubject.value && this.leadership.isLeader;
   }
 
   /** Resolves once the registry holds the platform's fleet. */

@@ -13,7 +13,7 @@ const MAX_BODY_BYTES = 16 * 1024;
  * redirect is a failed probe, never followed: following one would let a game server point the
  * manager's requests at any address, the manager's own endpoints included. It uses node:http with one kept-alive connection per game server rather than
  * fetch: at 10,000 servers fetch's streams made a pass 8 times slower and 3 times bigger in
- * memory (see the README's performance section).
+ * memory (see docs/performance.md).
  */
 @Injectable()
 export class HealthProber implements OnApplicationShutdown {

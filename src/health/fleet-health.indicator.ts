@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { Leadership } from '../leadership/leadership.service';
 import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
@@ -19,13 +20,16 @@ export class FleetHealthIndicator {
     private readonly lifecycle: ManagerLifecycle,
     private readonly reconciler: Reconciler,
     private readonly leadership: Leadership,
+    private readonly discovery: FleetDiscovery,
   ) {}
 
-  /** Down for a standby, so that a load balancer sends game clients to the leader only. */
+  /** Down for a standby (and a leader still rebuilding the fleet), so that a load balancer sends game clients to the acting leader only. */
   role() {
     const check = this.indicators.check('role');
-    const { role, leader } = this.leadership.status();
-    return this.leadership.isLeader ? check.up({ role }) : check.down({ role: 'standby', leader, message: 'this manager is a standby: it changes nothing and hands out no place until it takes the lease' });
+    const { leader } = this.leadership.status();
+    if (this.discovery.isActing) return check.up({ role: 'leader' });
+    if (this.leadership.isLeader) return check.down({ role: 'leader', message: 'this manager has just taken the lease and rebuilds the fleet before it serves' });
+    return check.down({ role: 'standby', leader, message: 'this manager is a standby: it changes nothing and hands out no place until it takes the lease' });
   }
 
   serving() {

@@ -1,5 +1,8 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { isLeaseRecord, LeaseRecord } from './lease-record';
+import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { isLeaseRecord, LeaseRecord, unreadableRecord } from './lease-record';
+
+/** The token of an item without a string token of its own: see UNREADABLE_HOLDER. */
+const NO_TOKEN = 'unreadable:no-token';
 import { LeaseStore } from './lease-store';
 
 /**
@@ -24,7 +27,9 @@ export class DynamoDbLeaseStore implements LeaseStore {
     const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { fleet: { S: this.fleet } }, ConsistentRead: true }));
     if (!item) return undefined;
     const record = { holder: item.holder?.S, token: item.token?.S, durationMs: Number(item.durationMs?.N), renewedAt: item.renewedAt?.S };
-    return isLeaseRecord(record) ? record : undefined;
+    if (isLeaseRecord(record)) return record;
+    // Held, not free: an item nobody can renew must not keep every manager out, nor let one in at once.
+    return unreadableRecord(item.token?.S || NO_TOKEN);
   }
 
   async write(record: LeaseRecord, expected: string | undefined): Promise<boolean> {
@@ -45,14 +50,20 @@ export class DynamoDbLeaseStore implements LeaseStore {
     );
   }
 
-  async remove(expected: string): Promise<void> {
-    await this.conditionally(() => this.client.send(new DeleteItemCommand({ TableName: this.table, Key: { fleet: { S: this.fleet } }, ...this.condition(expected) })));
+  async remove(expected: string): Promise<boolean> {
+    return this.conditionally(() => this.client.send(new DeleteItemCommand({ TableName: this.table, Key: { fleet: { S: this.fleet } }, ...this.condition(expected) })));
   }
 
-  private condition(expected: string | undefined) {
-    return expected === undefined
-      ? { ConditionExpression: 'attribute_not_exists(fleet)' }
-      : { ConditionExpression: '#token = :expected', ExpressionAttributeNames: { '#token': 'token' }, ExpressionAttributeValues: { ':expected': { S: expected } } };
+  private condition(expected: string | undefined): Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+    if (expected === undefined) return { ConditionExpression: 'attribute_not_exists(fleet)' };
+    if (expected === NO_TOKEN) {
+      return {
+        ConditionExpression: 'attribute_exists(fleet) AND (attribute_not_exists(#token) OR NOT attribute_type(#token, :string) OR #token = :empty)',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':string': { S: 'S' }, ':empty': { S: '' } },
+      };
+    }
+    return { ConditionExpression: '#token = :expected', ExpressionAttributeNames: { '#token': 'token' }, ExpressionAttributeValues: { ':expected': { S: expected } } };
   }
 
   /** True if the write was made; false if its condition failed (someone else's lease); any other error is thrown. */

@@ -1,12 +1,18 @@
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
-import { isLeaseRecord, LeaseRecord } from './lease-record';
+import { isLeaseRecord, LeaseRecord, unreadableRecord } from './lease-record';
 import { LeaseStore } from './lease-store';
 
 /** A compare-and-set takes milliseconds; a lock older than this was left by a process that died holding it. */
 const LOCK_STALE_MS = 5000;
+/**
+ * proper-lockfile refreshes the lock every half of LOCK_STALE_MS: a critical section shorter than
+ * that cannot have lost its lock to another process, whatever stalled this one.
+ */
+const SAFE_HOLD_MS = LOCK_STALE_MS / 2;
 
 /**
  * The lease of managers sharing one state directory (LOCAL_STATE_DIR): a file, each
@@ -40,41 +46,57 @@ export class FileLeaseStore implements LeaseStore {
       const parsed: unknown = JSON.parse(text);
       if (isLeaseRecord(parsed)) return parsed;
     } catch {
-      // Reported below, as for any record that is not a lease.
+      // Reported below, as for any content that is not a lease.
     }
-    // Written only by rename, so never half a file: someone else's file. Treated as no lease, and replaced by the next one.
-    this.logger.warn(`${this.leasePath} holds no lease record; taken as no lease`);
-    return undefined;
+    this.logger.warn(`${this.leasePath} holds no lease record; treated as a lease held by nobody known, replaced once it stays unchanged for a lease duration`);
+    // Its content is its token: a standby replaces exactly what it watched.
+    return unreadableRecord(`unreadable:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
   }
 
   async write(record: LeaseRecord, expected: string | undefined): Promise<boolean> {
-    return this.underLock(async () => {
+    return this.underLock(async (stillHeld) => {
       if ((await this.read())?.token !== expected) return false;
       const temporary = `${this.leasePath}.${process.pid}.tmp`;
       await writeFile(temporary, JSON.stringify(record));
+      stillHeld();
       await rename(temporary, this.leasePath);
       return true;
     });
   }
 
-  async remove(expected: string): Promise<void> {
-    await this.underLock(async () => {
-      if ((await this.read())?.token === expected) await rm(this.leasePath, { force: true });
+  async remove(expected: string): Promise<boolean> {
+    return this.underLock(async (stillHeld) => {
+      if ((await this.read())?.token !== expected) return false;
+      stillHeld();
+      await rm(this.leasePath, { force: true });
+      return true;
     });
   }
 
-  private async underLock<T>(critical: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `critical` under the lock. It calls `stillHeld` just before its write, which throws if
+   * the lock may have been taken over meanwhile (this process stalled for seconds): the write is
+   * not made, and the caller learns that the outcome is unknown rather than a false success.
+   */
+  private async underLock<T>(critical: (stillHeld: () => void) => Promise<T>): Promise<T> {
     await mkdir(this.directory, { recursive: true });
+    let compromised: Error | undefined;
     const release = await lock(this.directory, {
       lockfilePath: this.lockPath,
       realpath: false,
       stale: LOCK_STALE_MS,
       retries: { retries: 20, minTimeout: 5, maxTimeout: 100 },
-      // Held for milliseconds; a lock taken from this process means it was stalled for seconds, which the lease's own margin covers.
-      onCompromised: (error) => this.logger.error(`the lease lock ${this.lockPath} was taken over while held: ${error.message}`),
+      onCompromised: (error) => (compromised = error),
     });
+    const lockedAt = performance.now();
+    const stillHeld = () => {
+      const heldMs = performance.now() - lockedAt;
+      if (compromised || heldMs >= SAFE_HOLD_MS) {
+        throw new Error(`the lease lock ${this.lockPath} may have been taken over (${compromised?.message ?? `held ${Math.round(heldMs)} ms`}); nothing written`);
+      }
+    };
     try {
-      return await critical();
+      return await critical(stillHeld);
     } finally {
       await release().catch(() => undefined);
     }

@@ -11,9 +11,7 @@ import { LEASE_STORE, LeaseStore } from './lease-store';
 
 /**
  * The lease store for the platform: the state directory locally (always), a DynamoDB table on ECS
- * when LEASE_TABLE names one, else none. One attempt per call, each bounded by the renewal
- * interval: the leadership tries again on its own schedule, and a call that outlasted it would
- * only hold the next renewal back.
+ * when LEASE_TABLE names one, else none.
  */
 function leaseStoreFor(settings: Settings): LeaseStore | null {
   if (settings.PLATFORM === 'local') return new FileLeaseStore(resolve(settings.LOCAL_STATE_DIR));
@@ -21,10 +19,18 @@ function leaseStoreFor(settings: Settings): LeaseStore | null {
   // require, not import: the DynamoDB client is loaded only by a manager that uses it.
   const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof DynamoDbFile;
   const { DynamoDbLeaseStore } = require('./dynamodb-lease-store') as typeof DynamoDbStoreFile;
+  return new DynamoDbLeaseStore(new DynamoDBClient(leaseClientConfig(settings)), settings.LEASE_TABLE, fleetNameOf(settings));
+}
+
+/**
+ * The lease's DynamoDB client: one attempt per call, no longer than a renewal interval. The
+ * leadership tries again on its own schedule; a call that outlasted the interval would only hold
+ * the next renewal back.
+ */
+export function leaseClientConfig(settings: Settings) {
   const timeoutMs = Math.min(settings.LEASE_RENEW_INTERVAL, settings.AWS_REQUEST_TIMEOUT) * 1000;
   const base = awsClientConfig(settings);
-  const client = new DynamoDBClient({ ...base, maxAttempts: 1, requestHandler: { ...base.requestHandler, requestTimeout: timeoutMs, connectionTimeout: timeoutMs } });
-  return new DynamoDbLeaseStore(client, settings.LEASE_TABLE, fleetNameOf(settings));
+  return { ...base, maxAttempts: 1, requestHandler: { ...base.requestHandler, requestTimeout: timeoutMs, connectionTimeout: timeoutMs } };
 }
 
 @Global()

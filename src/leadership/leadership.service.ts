@@ -51,8 +51,14 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
   private lastProblem?: string;
   private firstLook!: () => void;
   private readonly looked = new Promise<void>((resolve) => (this.firstLook = resolve));
-  /** Counts the times this manager became the leader: what it did as leader in one term is not redone in that term. */
+  /**
+   * Counts the spells in which this manager led while nobody else could have: a new one when it
+   * takes a lease that was free or expired, not when it renews its own after failed renewals
+   * (nobody held the lease in between, so what it knew of the fleet still holds).
+   */
   private termCount = 0;
+  /** A renewal whose outcome is unknown (the store did not answer): the store may hold its token now. */
+  private uncertain?: { readonly token: string; readonly sentAt: number };
 
   constructor(
     @Inject(LEASE_STORE) private readonly store: LeaseStore | null,
@@ -94,7 +100,7 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
       );
       this.fence.openUntil(Infinity);
       this.leaderSeen = this.id;
-      this.become('leader', 'it is alone by configuration');
+      this.become('leader', 'it is alone by configuration', true);
       this.firstLook();
       return;
     }
@@ -111,12 +117,17 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
     this.stepDown('it is shutting down');
     if (!this.store || token === undefined) return;
     this.ownToken = undefined;
-    await this.fence.settled(this.settings.AWS_REQUEST_TIMEOUT * 1000);
+    const expires = `a standby takes the lease once it expires, within ${this.durationMs} ms`;
+    // A change still in flight could land after a standby took over: then the lease is left to expire instead.
+    if (!(await this.fence.settled(this.settings.AWS_REQUEST_TIMEOUT * 1000))) {
+      this.logger.warn(`changes of this manager were still in flight at shutdown; the lease is not released: ${expires}`);
+      return;
+    }
     try {
-      await this.store.remove(token);
-      this.logger.log('leader lease released for a standby to take');
+      if (await this.store.remove(token)) this.logger.log('leader lease released for a standby to take');
+      else this.logger.warn('the leader lease was no longer this manager’s to release');
     } catch (error) {
-      this.logger.warn(`the leader lease could not be released (${String(error)}); a standby takes it once it expires, in ${this.durationMs} ms`);
+      this.logger.warn(`the leader lease could not be released (${String(error)}); ${expires}`);
     }
   }
 
@@ -144,7 +155,22 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
   private async renew(token: string): Promise<void> {
     const sentAt = performance.now();
     const next = this.newRecord();
-    if (!(await this.store!.write(next, token))) {
+    let accepted: boolean;
+    try {
+      accepted = await this.store!.write(next, token);
+    } catch (error) {
+      // The store may have applied it: the next renewal tries this token too.
+      this.uncertain = { token: next.token, sentAt };
+      throw error;
+    }
+    // The renewal before this one was applied after all, unanswered: the lease is still this manager's, under that token.
+    if (!accepted && this.uncertain) {
+      const { token: maybe } = this.uncertain;
+      this.uncertain = undefined;
+      accepted = await this.store!.write(next, maybe);
+    }
+    this.uncertain = undefined;
+    if (!accepted) {
       this.ownToken = undefined;
       this.metrics.leaseRenewalFailed();
       this.stepDown('another manager holds the lease now');
@@ -154,14 +180,14 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
     this.fence.openUntil(actingUntil(sentAt, this.durationMs));
     if (this.role !== 'leader') {
       this.metrics.tookOver('own', undefined);
-      this.become('leader', 'it renewed its own lease again');
+      this.become('leader', 'it renewed its own lease again', false);
     }
   }
 
   private async lookForLease(): Promise<void> {
     const record = await this.store!.read();
     this.leaderSeen = record?.holder;
-    const step = nextLeaseStep(record, this.observed, performance.now());
+    const step = nextLeaseStep(record, this.observed, performance.now(), this.durationMs);
     if (step.kind === 'wait') {
       this.observed = step.observed;
       return;
@@ -176,7 +202,7 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
     this.fence.openUntil(actingUntil(sentAt, this.durationMs));
     this.leaderSeen = this.id;
     this.metrics.tookOver(record ? 'expired' : 'free', lastSign === undefined ? undefined : (sentAt - lastSign) / 1000);
-    this.become('leader', record ? `the lease of ${record.holder} went unrenewed for ${record.durationMs} ms` : 'the lease was free');
+    this.become('leader', record ? `the lease of ${record.holder} went unrenewed for ${record.durationMs ?? this.durationMs} ms` : 'the lease was free', true);
   }
 
   private newRecord(): LeaseRecord {
@@ -185,13 +211,13 @@ export class Leadership implements OnApplicationBootstrap, OnModuleDestroy {
 
   private stepDown(why: string): void {
     this.fence.close();
-    if (this.role === 'leader') this.become('standby', why);
+    if (this.role === 'leader') this.become('standby', why, false);
   }
 
-  private become(role: ManagerRole, why: string): void {
+  private become(role: ManagerRole, why: string, newTerm: boolean): void {
     this.logger.log(role === 'leader' ? `this manager leads the fleet now: ${why}` : `this manager is a standby now: ${why}`);
     this.metrics.leading(role === 'leader');
-    if (role === 'leader') this.termCount += 1;
+    if (newTerm) this.termCount += 1;
     this.roleSubject.next(role);
   }
 

@@ -1,3 +1,4 @@
+import { ACTING_MARGIN_SHARE } from '../lifecycle/acting-fence';
 import { LeaseRecord } from './lease-record';
 
 /** A lease held by another manager, as this one first saw it: the token, and when (this manager's monotonic clock, ms). */
@@ -23,17 +24,14 @@ export type LeaseStep =
  * last token, and that write precedes this manager's first sight of the token, so the wait ends
  * after the holder has stopped.
  */
-export function nextLeaseStep(record: LeaseRecord | undefined, observed: ObservedLease | undefined, now: number): LeaseStep {
+export function nextLeaseStep(record: LeaseRecord | undefined, observed: ObservedLease | undefined, now: number, ownDurationMs: number): LeaseStep {
   if (!record) return { kind: 'take', expected: undefined };
   if (observed?.token !== record.token) return { kind: 'wait', observed: { token: record.token, since: now } };
-  if (now - observed.since >= record.durationMs) return { kind: 'take', expected: record.token };
+  if (now - observed.since >= (record.durationMs ?? ownDurationMs)) return { kind: 'take', expected: record.token };
   return { kind: 'wait', observed };
 }
 
-/** The share of the lease a leader leaves unused at its end, for a change it sent just before to land before anyone else can act. */
-export const LEASE_SAFETY_SHARE = 0.2;
-
 /** Until when (same clock as `sentAt`) a leader may act on a lease whose write it sent at `sentAt`. */
 export function actingUntil(sentAt: number, durationMs: number): number {
-  return sentAt + durationMs * (1 - LEASE_SAFETY_SHARE);
+  return sentAt + durationMs * (1 - ACTING_MARGIN_SHARE);
 }

@@ -7,10 +7,25 @@ export interface LeaseRecord {
    * knows the holder has stopped renewing, without trusting anyone's wall clock.
    */
   readonly token: string;
-  /** The holder's LEASE_DURATION: during a deployment that changes it, the standby waits what the holder promised. */
-  readonly durationMs: number;
+  /**
+   * The holder's LEASE_DURATION: during a deployment that changes it, the standby waits what the
+   * holder promised. Absent for an unreadable record: the standby waits its own.
+   */
+  readonly durationMs?: number;
   /** When the holder last renewed, by its wall clock: for operators only, never for decisions. */
   readonly renewedAt: string;
+}
+
+/**
+ * Who holds a record in the lease's place that is not a lease (edited by hand, written by another
+ * program). It is treated as held, never as free: a standby replaces it as it replaces an expired
+ * lease, after watching it for a duration, so that a leader whose record got damaged still has
+ * its duration to stop.
+ */
+export const UNREADABLE_HOLDER = 'nobody known: the lease record is unreadable';
+
+export function unreadableRecord(token: string): LeaseRecord {
+  return { holder: UNREADABLE_HOLDER, token, renewedAt: '' };
 }
 
 export function isLeaseRecord(value: unknown): value is LeaseRecord {

@@ -11,8 +11,8 @@ export interface LeaseStore {
   read(): Promise<LeaseRecord | undefined>;
   /** Writes `record` only if the lease's token is `expected` now (undefined: there is no lease); false if it is not. */
   write(record: LeaseRecord, expected: string | undefined): Promise<boolean>;
-  /** Removes the lease, only if its token is `expected` now. */
-  remove(expected: string): Promise<void>;
+  /** Removes the lease, only if its token is `expected` now; false if it was not. */
+  remove(expected: string): Promise<boolean>;
 }
 
 /** The store of the lease, or null when the manager is alone by configuration (ECS without LEASE_TABLE). */

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
+/**
+ * The share of a lease a leader leaves unused at its end, for a change sent just before to land
+ * before anyone else can act. AWS calls that change something must connect within it (see
+ * awsClientConfig); a call that reached AWS but that AWS takes longer to apply is not covered.
+ */
+export const ACTING_MARGIN_SHARE = 0.2;
+
 /** A change to the fleet refused because this manager may not act now (a standby, or a leader whose lease may have passed). */
 export class NotActingError extends Error {
   constructor(operation: string) {
@@ -57,11 +64,15 @@ export class ActingFence {
     if (!this.mayAct()) throw new NotActingError(operation);
   }
 
-  /** Resolves once no change let through is still in flight, or after `timeoutMs`. */
-  async settled(timeoutMs: number): Promise<void> {
-    if (this.inFlight === 0) return;
+  /** Resolves true once no change let through is still in flight, or false after `timeoutMs` with some still in flight. */
+  async settled(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return true;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((resolve) => this.idle.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    const settled = await Promise.race([
+      new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
+    return settled;
   }
 }

@@ -24,7 +24,7 @@ export const PRESET_CONFIGURATIONS: readonly Configuration[] = [
   { label: 'MAX_LAUNCHES_IN_FLIGHT=20', policy: CURRENT_POLICY, env: { MAX_LAUNCHES_IN_FLIGHT: '20' } },
 ];
 
-/** The current and the earlier manager's policy on the same settings: the README's table. */
+/** The current and the earlier manager's policy on the same settings: the table in docs/scaling.md. */
 export const CURRENT_VS_LEGACY: readonly Configuration[] = PRESET_CONFIGURATIONS.slice(0, 2);
 
 export interface ComparisonBase {

@@ -38,7 +38,7 @@ interface Segment {
 }
 
 /**
- * Reads a JSON trace (format in docs/simulation.md). Arrivals come either minute by minute
+ * Reads a JSON trace (format in docs/scaling.md, Traces). Arrivals come either minute by minute
  * (`arrivals`) or as segments of constant or linearly changing rate (`segments`), which keeps a
  * day-long trace readable.
  */

@@ -68,6 +68,10 @@ const DEFAULTS = {
   LOCAL_GAMESERVER_COMMAND: undefined,
   LOCAL_STATE_DIR: '.fleet-state',
   ADMIN_TOKEN: undefined,
+  LEASE_TABLE: undefined,
+  LEASE_DURATION: 10,
+  LEASE_RENEW_INTERVAL: 2,
+  LEASE_ACQUIRE_INTERVAL: 1,
 };
 
 describe('validateSettings', () => {
@@ -173,6 +177,11 @@ describe('validateSettings', () => {
     { variable: 'PROBE_ADDRESS', value: 'ipv6' },
     { variable: 'ECS_POLL_INTERVAL', value: '0' },
     { variable: 'ECS_RESYNC_INTERVAL', value: '0' },
+    { variable: 'LEASE_TABLE', value: 'ab' },
+    { variable: 'LEASE_TABLE', value: 'lease table' },
+    { variable: 'LEASE_DURATION', value: '1' },
+    { variable: 'LEASE_RENEW_INTERVAL', value: '0' },
+    { variable: 'LEASE_ACQUIRE_INTERVAL', value: '-1' },
     { variable: 'FLEET_NAME', value: 'my fleet!' },
     { variable: 'AWS_MAX_ATTEMPTS', value: '0' },
     { variable: 'AWS_REQUEST_TIMEOUT', value: '0' },
@@ -236,6 +245,17 @@ describe('validateSettings', () => {
         env: { HTTP_HEADERS_TIMEOUT: '40' },
         names: ['HTTP_HEADERS_TIMEOUT=40', 'HTTP_REQUEST_TIMEOUT=30'],
       },
+      {
+        name: 'a lease renewed less often than three times per duration',
+        env: { LEASE_DURATION: '6', LEASE_RENEW_INTERVAL: '2.5' },
+        names: ['LEASE_RENEW_INTERVAL=2.5', 'LEASE_DURATION=6'],
+      },
+      {
+        name: 'a standby looking at the lease less often than twice per duration',
+        env: { LEASE_DURATION: '4', LEASE_RENEW_INTERVAL: '1', LEASE_ACQUIRE_INTERVAL: '3' },
+        names: ['LEASE_ACQUIRE_INTERVAL=3', 'LEASE_DURATION=4'],
+      },
+      { name: 'LEASE_TABLE on the local platform', env: { LEASE_TABLE: 'fleet-manager-lease' }, names: ['LEASE_TABLE', 'LOCAL_STATE_DIR'] },
       {
         name: 'PLATFORM=ecs without SERVER_TASK_DEFINITION',
         env: { PLATFORM: 'ecs', ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS' },

@@ -264,16 +264,17 @@ describe('.dockerignore', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parseYaml(read('docker-compose.yml'));
+  // Merge keys (<<: *anchor) as Compose reads them; YAML 1.2 alone would keep '<<' as a plain key.
+  const compose = parseYaml(read('docker-compose.yml'), { merge: true });
   const dockerfile = parseDockerfile(read('Dockerfile'));
   const final = dockerfile.at(-1)!;
   const stateDir = posix.resolve(workdir(final), env(final).LOCAL_STATE_DIR ?? '.fleet-state');
   const local: Service = compose.services['fleet-manager'];
   const ecs: Service = compose.services['fleet-manager-ecs'];
 
-  it('defines the local service and the ecs one, both built from the Dockerfile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['fleet-manager', 'fleet-manager-ecs']);
-    for (const service of [local, ecs]) {
+  it('defines the local service, the ecs one and two standby managers, all built from the Dockerfile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['fleet-host', 'fleet-manager', 'fleet-manager-ecs', 'manager-a', 'manager-b']);
+    for (const service of [local, ecs, compose.services['manager-a'], compose.services['manager-b']]) {
       expect(service.build).toBe('.');
       expect(service.restart).toBe('unless-stopped');
       expect(service.healthcheck?.disable).not.toBe(true); // the image's HEALTHCHECK applies
@@ -291,6 +292,24 @@ describe('docker-compose.yml', () => {
     expect(state).toBeDefined();
     expect(Object.keys(compose.volumes)).toContain(state.source);
     expect(environment(local).LOCAL_STATE_DIR ?? stateDir).toBe(stateDir);
+  });
+
+  it('offers a standby profile: two local managers on one state volume, in the namespaces of a host that outlives either', () => {
+    const host: Service = compose.services['fleet-host'];
+    const managers: Service[] = [compose.services['manager-a'], compose.services['manager-b']];
+    expect(host.profiles).toEqual(['standby']);
+    expect(host.init).toBe(true);
+    const ports = managers.map((manager) => environment(manager).PORT);
+    expect(ports).toEqual(['3100', '3101']);
+    expect(host.ports).toEqual(ports.map((port) => `${port}:${port}`));
+    for (const manager of managers) {
+      expect(manager.profiles).toEqual(['standby']);
+      expect(environment(manager).PLATFORM).toBe('local');
+      expect(manager.network_mode).toBe('service:fleet-host');
+      expect(manager.pid).toBe('service:fleet-host');
+      expect(mounts(manager).find((mount: { target: string }) => mount.target === stateDir)?.source).toBe('standby-state');
+    }
+    expect(Object.keys(compose.volumes)).toContain('standby-state');
   });
 
   it('offers an ecs profile: PLATFORM=ecs, settings from .env, ~/.aws read-only for the node user', () => {

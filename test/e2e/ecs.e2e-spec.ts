@@ -1,40 +1,18 @@
-import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLUSTER_TAG, FakeAws, FakeAwsOptions, FLEET_TAG, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { ECS_ENV, launchInstanceAsManager } from '../support/ecs';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
 import { ArrivedPlayer, arrive, connectPlayer, leave } from '../support/players';
 
-/** The earlier manager's ECS settings, with launches checked every 50 ms instead of 5 s. */
-const ECS_ENV = {
-  PLATFORM: 'ecs',
-  AWS_REGION: 'ap-south-1',
-  SERVER_TASK_DEFINITION: 'LaunchGameserver',
-  ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS',
-  ECS_POLL_INTERVAL: '0.05',
-  LAUNCH_BACKOFF_BASE: '0.2',
-  LAUNCH_BACKOFF_MAX: '1',
-};
 const TOKEN = 'ecs-test-admin-token-012345';
 
 const running = (fake: FakeAws) => ({
   instances: fake.instances().filter((i) => i.state === 'running' || i.state === 'pending'),
   tasks: fake.tasks().filter((t) => t.lastStatus !== 'STOPPED'),
 });
-
-/** An instance launched as a manager launches one (its tags), by a manager that then went away; answers its id. */
-async function launchInstanceAsManager(serverId: string, fleet = 'LaunchGameserver'): Promise<string> {
-  const answer = await new EC2Client({ region: 'ap-south-1' }).send(
-    new RunInstancesCommand({
-      LaunchTemplate: { LaunchTemplateName: 'defaultECS' },
-      MinCount: 1,
-      MaxCount: 1,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: SERVER_ID_TAG, Value: serverId }, { Key: CLUSTER_TAG, Value: 'default' }, { Key: FLEET_TAG, Value: fleet }] }],
-    }),
-  );
-  return answer.Instances![0].InstanceId!;
-}
 
 describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real game servers)', () => {
   let fake: FakeAws;

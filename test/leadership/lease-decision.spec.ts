@@ -1,5 +1,5 @@
 import { actingUntil, nextLeaseStep, ObservedLease } from '../../src/leadership/lease-decision';
-import { LeaseRecord } from '../../src/leadership/lease-record';
+import { LeaseRecord, unreadableRecord } from '../../src/leadership/lease-record';
 
 const lease = (token: string, durationMs = 10_000): LeaseRecord => ({ holder: 'other/1/abc', token, durationMs, renewedAt: '2026-12-01T00:00:00.000Z' });
 const seen = (token: string, since: number): ObservedLease => ({ token, since });
@@ -14,8 +14,11 @@ describe('what a manager without the lease does with what the store shows (nextL
     ['the same token for its whole duration: take it, on the condition that it is still that token', lease('t1'), seen('t1', 1_000), 11_000, { kind: 'take', expected: 't1' }],
     ['the holder’s duration counts, not this manager’s (a deployment that changes LEASE_DURATION)', lease('t1', 30_000), seen('t1', 0), 20_000, { kind: 'wait', observed: seen('t1', 0) }],
     ['a short lease of the holder is taken after its own duration', lease('t1', 3_000), seen('t1', 0), 3_000, { kind: 'take', expected: 't1' }],
+    ['an unreadable record is held, not free: watched first', unreadableRecord('u1'), undefined, 500, { kind: 'wait', observed: seen('u1', 500) }],
+    ['an unreadable record is waited on for this manager’s own duration', unreadableRecord('u1'), seen('u1', 0), 9_999, { kind: 'wait', observed: seen('u1', 0) }],
+    ['an unreadable record unchanged for this manager’s duration is replaced, on the condition that it is unchanged', unreadableRecord('u1'), seen('u1', 0), 10_000, { kind: 'take', expected: 'u1' }],
   ])('%s', (_case, record, observed, now, expected) => {
-    expect(nextLeaseStep(record, observed, now)).toEqual(expected);
+    expect(nextLeaseStep(record, observed, now, 10_000)).toEqual(expected);
   });
 });
 

@@ -1,9 +1,10 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDbLeaseStore } from '../../src/leadership/dynamodb-lease-store';
 import { FileLeaseStore } from '../../src/leadership/file-lease-store';
-import { LeaseRecord } from '../../src/leadership/lease-record';
+import { LeaseRecord, UNREADABLE_HOLDER } from '../../src/leadership/lease-record';
 import { LeaseStore } from '../../src/leadership/lease-store';
 import { startDynalite, RunningDynalite } from '../support/dynalite';
 
@@ -51,9 +52,9 @@ describe.each(CASES)('$name: an atomic compare-and-set of one lease record', ({ 
     expect(await store.write(record('b', 't2'), undefined)).toBe(false);
     expect(await store.write(record('b', 't2'), 'stale')).toBe(false);
     expect(await store.write(record('a', 't3'), 't1')).toBe(true);
-    await store.remove('t1');
+    expect(await store.remove('t1')).toBe(false);
     expect((await store.read())?.token).toBe('t3');
-    await store.remove('t3');
+    expect(await store.remove('t3')).toBe(true);
     expect(await store.read()).toBeUndefined();
   });
 
@@ -82,13 +83,39 @@ describe('the lock-file store', () => {
     expect(await new FileLeaseStore(dir).write(record('a', 't1'), undefined)).toBe(true);
   });
 
-  it('takes a file that is not a lease as no lease, and leaves no server record behind', async () => {
+  it('takes a file that is not a lease as held by nobody known, replaced only over its own content', async () => {
     await writeFile(join(dir, 'leader.lease'), 'not json');
     const store = new FileLeaseStore(dir);
-    expect(await store.read()).toBeUndefined();
-    expect(await store.write(record('a', 't1'), undefined)).toBe(true);
+    const unreadable = await store.read();
+    expect(unreadable).toMatchObject({ holder: UNREADABLE_HOLDER });
+    expect(unreadable?.durationMs).toBeUndefined();
+    expect(await store.write(record('a', 't1'), undefined)).toBe(false);
+    await writeFile(join(dir, 'leader.lease'), 'other garbage');
+    expect(await store.write(record('a', 't1'), unreadable!.token)).toBe(false);
+    expect(await store.write(record('a', 't1'), (await store.read())!.token)).toBe(true);
     // Nothing named .json: the local platform reads those as game servers.
     expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toEqual([]);
+  });
+
+  it('writes nothing when it stalled inside the lock long enough to have lost it', async () => {
+    /** A store whose process blocks for 3 s inside the compare-and-set, as a saturated event loop may. */
+    class StallingStore extends FileLeaseStore {
+      stall = false;
+      override async read() {
+        const found = await super.read();
+        if (this.stall) {
+          const until = Date.now() + 3000;
+          while (Date.now() < until);
+        }
+        return found;
+      }
+    }
+    const store = new StallingStore(dir);
+    expect(await store.write(record('a', 't1'), undefined)).toBe(true);
+    store.stall = true;
+    await expect(store.write(record('a', 't2'), 't1')).rejects.toThrow(/may have been taken over.*nothing written/);
+    store.stall = false;
+    expect((await store.read())?.token).toBe('t1');
   });
 });
 
@@ -99,6 +126,26 @@ describe('the DynamoDB store', () => {
       const store = new DynamoDbLeaseStore(dynamo.client(), 'no-such-table', 'LaunchGameserver');
       await expect(store.read()).rejects.toThrow(/ResourceNotFound|non-existent table|not found/i);
       await expect(store.write(record('a', 't1'), undefined)).rejects.toThrow(/ResourceNotFound|non-existent table|not found/i);
+    } finally {
+      await dynamo.close();
+    }
+  });
+
+  it('takes an item that is not a lease as held by nobody known, replaced only on the condition that it is unchanged', async () => {
+    const dynamo = await startDynalite();
+    try {
+      const table = await dynamo.createLeaseTable('odd-lease');
+      const client = dynamo.client();
+      const store = new DynamoDbLeaseStore(client, table, 'LaunchGameserver');
+      // Edited by hand: durationMs a string, and no token at all.
+      await client.send(new PutItemCommand({ TableName: table, Item: { fleet: { S: 'LaunchGameserver' }, holder: { S: 'someone' }, durationMs: { S: '10000' } } }));
+      const unreadable = await store.read();
+      expect(unreadable).toMatchObject({ holder: UNREADABLE_HOLDER });
+    expect(unreadable?.durationMs).toBeUndefined();
+      expect(await store.write(record('a', 't1'), undefined)).toBe(false);
+      expect(await store.write(record('a', 't1'), unreadable!.token)).toBe(true);
+      expect(await store.write(record('b', 't2'), unreadable!.token)).toBe(false);
+      expect((await store.read())?.holder).toBe('a');
     } finally {
       await dynamo.close();
     }

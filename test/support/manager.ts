@@ -92,8 +92,8 @@ export interface HttpAnswer<T = unknown> {
   body: T;
 }
 
-export async function getJson<T = any>(url: string): Promise<HttpAnswer<T>> {
-  const response = await fetch(url);
+export async function getJson<T = any>(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpAnswer<T>> {
+  const response = await fetch(url, { headers, method });
   const text = await response.text();
   let body: unknown = text;
   try {

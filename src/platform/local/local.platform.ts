@@ -52,12 +52,12 @@ export class LocalPlatform implements GameServerPlatform {
     const acting = this.fence.mayAct();
     for (const record of records) {
       if (record.pid === 0) {
-        if (acting) await this.endUnfinishedLaunch(record);
+        if (acting) await this.fence.guard('end an unfinished launch', () => this.endUnfinishedLaunch(record));
       } else if (await isSameProcessAlive(record.pid, record.processStartTime)) {
         found.push(this.toPlatformServer(record));
       } else if (acting) {
         this.logger.warn(`game server ${record.id} (pid ${record.pid}) is gone; forgetting it`);
-        await this.store.remove(record.id);
+        await this.fence.guard('forget a server', () => this.store.remove(record.id));
       }
     }
     return found;
@@ -72,7 +72,7 @@ export class LocalPlatform implements GameServerPlatform {
     const servers: PlatformServer[] = [];
     for (const record of records.filter((r) => r.pid !== 0)) {
       if (await isSameProcessAlive(record.pid, record.processStartTime)) servers.push(this.toPlatformServer(record));
-      else if (this.fence.mayAct()) await this.store.remove(record.id);
+      else if (this.fence.mayAct()) await this.fence.guard('forget a server', () => this.store.remove(record.id));
     }
     return { servers, running: new Set(servers.map((server) => server.id)) };
   }
@@ -109,6 +109,8 @@ export class LocalPlatform implements GameServerPlatform {
         [SERVER_ID_VARIABLE]: request.id,
       };
       for (const name of MANAGER_ONLY_VARIABLES) delete env[name];
+      // Checked again at the last moment: a manager that stalled since the launch began may have lost the lease.
+      this.fence.check('launch');
       // exec keeps the recorded pid that of the game server itself; through env, a command may start
       // with its own variables (`FOO=bar node server.js`), which a bare `exec FOO=bar ...` would run as a program.
       const child = spawn('/bin/sh', ['-c', `exec env ${this.command}`], {
@@ -169,6 +171,7 @@ export class LocalPlatform implements GameServerPlatform {
   private async endUnfinishedLaunch(record: LocalServerRecord): Promise<void> {
     for (const pid of await pidsWithEnvironment(SERVER_ID_VARIABLE, record.id)) {
       this.logger.warn(`ending game server ${record.id} (pid ${pid}), started by a manager that stopped before recording it`);
+      this.fence.check('kill');
       signalGroup(pid, 'SIGKILL');
     }
     await this.store.remove(record.id);
