@@ -5,9 +5,9 @@ import { Logger } from 'nestjs-pino';
 import { ClientApi } from './allocation/client-api';
 import { AppModule } from './app.module';
 import { SettingsSource } from './config/settings.module';
-import { BODY_LIMIT_BYTES, maxClientConnections } from './http-limits';
+import { BODY_LIMIT_BYTES, maxClientConnections } from './http/http-limits';
 import { serveOpenApi } from './openapi';
-import { securityHeadersHook } from './security-headers';
+import { securityHeadersHook } from './http/security-headers';
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
 

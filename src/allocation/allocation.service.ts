@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
+import { AllocationOutcome } from '../domain/allocation-outcome';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
-
-export type AllocationOutcome =
-  | { readonly kind: 'server'; readonly address: string; readonly serverId: string }
-  | { readonly kind: 'backup'; readonly address: string }
-  | { readonly kind: 'none' }
-  /** This manager is a standby (or a leader still rebuilding the fleet it took over): the leader hands out places. */
-  | { readonly kind: 'standby' };
 
 @Injectable()
 export class AllocationService {

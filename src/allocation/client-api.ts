@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import cors from 'cors';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Settings } from '../config/settings';
-import { SECURITY_HEADERS } from '../security-headers';
+import { SECURITY_HEADERS } from '../http/security-headers';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { PlatformListing, PlatformServer } from '../platform/game-server-platform';
-import { ServerView } from '../scaling/fleet-snapshot';
+import { ServerView } from '../domain/fleet-snapshot';
 import { GameServer, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
-import { ServerState } from './server-state';
+import { ServerState } from '../domain/server-state';
 
 export interface StateChange {
   readonly from: ServerState;

@@ -1,7 +1,5 @@
-import { ServerState } from './server-state';
-
-/** Identifiers of the server on its platform (pid and port, task and instance ARNs, ...). */
-export type PlatformIds = Readonly<Record<string, string>>;
+import { ServerState } from '../domain/server-state';
+import { PlatformIds } from '../platform/game-server-platform';
 
 /** One game server as the registry tracks it. Only the registry changes these records. */
 export interface GameServer {

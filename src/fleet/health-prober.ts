@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, ClientRequest, get, IncomingMessage } from 'node:http';
 import { Settings } from '../config/settings';
 import { parseHealthReport, ProbeResult } from './health-report';
+import { inParallel } from '../concurrency/in-parallel';
 
 /** A health answer is a few dozen bytes; anything near this is not a health answer. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -95,17 +96,8 @@ export class HealthProber implements OnApplicationShutdown {
   }
 
   /** Probes every target; results arrive in the order of the targets. */
-  async probeAll<T extends { probeAddress: string }>(targets: readonly T[]): Promise<ProbeResult[]> {
-    const results = new Array<ProbeResult>(targets.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < targets.length) {
-        const index = next++;
-        results[index] = await this.probe(targets[index].probeAddress);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, targets.length) }, worker));
-    return results;
+  probeAll<T extends { probeAddress: string }>(targets: readonly T[]): Promise<ProbeResult[]> {
+    return inParallel(targets, this.concurrency, (target) => this.probe(target.probeAddress));
   }
 }
 

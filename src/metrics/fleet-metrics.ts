@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Settings } from '../config/settings';
-import { SERVER_STATES, ServerState } from '../fleet/server-state';
-import type { AllocationOutcome } from '../allocation/allocation.service';
-import type { ActionOrigin } from '../scaling/reconciler.service';
-import { ScalingActionKind } from '../scaling/scaling-action';
+import { SERVER_STATES, ServerState } from '../domain/server-state';
+import { AllocationOutcome } from '../domain/allocation-outcome';
+import { ActionOrigin, ScalingActionKind } from '../domain/scaling-action';
 
 export const METRIC_PREFIX = 'fleet_manager_';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SERVER_STATES, ServerState } from '../fleet/server-state';
+import { SERVER_STATES, ServerState } from '../domain/server-state';
 
 export class ServerViewDto {
   @ApiProperty({ example: 'gs-3f9a1c2b7d4e' }) id!: string;

@@ -1,11 +1,11 @@
 import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { GameServer, stateOf } from '../fleet/game-server';
-import { countByState, ServerState } from '../fleet/server-state';
+import { countByState, ServerState } from '../domain/server-state';
 import { Leadership } from '../leadership/leadership.service';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { DecisionRecord } from '../scaling/decision-record';
-import { PolicySettings } from '../scaling/fleet-snapshot';
+import { PolicySettings } from '../domain/fleet-snapshot';
 import { freeCapacityOf } from '../scaling/margin-policy';
 import { POLICY_SETTINGS } from '../scaling/policy-settings.provider';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';

@@ -1,4 +1,5 @@
-import { PlatformIds } from '../fleet/game-server';
+/** Identifiers of the server on its platform (pid and port, task and instance ARNs, ...). */
+export type PlatformIds = Readonly<Record<string, string>>;
 
 /** A server as its platform knows it: enough to rebuild the fleet after a restart. */
 export interface PlatformServer {

@@ -1,6 +1,6 @@
-import { ServerState } from '../fleet/server-state';
-import { LaunchFailures } from './fleet-snapshot';
-import { ScalingDecision } from './scaling-action';
+import { ServerState } from '../domain/server-state';
+import { LaunchFailures } from '../domain/fleet-snapshot';
+import { ScalingDecision } from '../domain/scaling-action';
 
 /** One policy decision as operators see it: when, what the policy saw, and what it did and why. */
 export interface DecisionRecord {

@@ -1,5 +1,5 @@
-import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from './fleet-snapshot';
-import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } from './scaling-action';
+import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
+import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } from '../domain/scaling-action';
 
 /**
  * Outside a probe outage, at most this share of the servers that had been healthy (and at least

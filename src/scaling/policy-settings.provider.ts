@@ -1,6 +1,6 @@
 import { Provider } from '@nestjs/common';
 import { Settings } from '../config/settings';
-import { PolicySettings } from './fleet-snapshot';
+import { PolicySettings } from '../domain/fleet-snapshot';
 
 export const POLICY_SETTINGS = Symbol('PolicySettings');
 

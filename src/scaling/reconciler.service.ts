@@ -2,19 +2,18 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { HealthProber } from '../fleet/health-prober';
-import { countByState } from '../fleet/server-state';
+import { countByState } from '../domain/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
 import { decisionKey, DecisionRecord } from './decision-record';
-import { LaunchFailures, PolicySettings } from './fleet-snapshot';
+import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
-import { ProbeOutage, ScalingAction, ScalingDecision } from './scaling-action';
+import { ActionOrigin, ProbeOutage, ScalingAction, ScalingDecision } from '../domain/scaling-action';
 
 /** Decisions kept for operators: the ones that did something, newest last. */
 const DECISIONS_KEPT = 50;
 
-export type ActionOrigin = 'policy' | 'operator';
 
 /** What the policy saw when it chose an action, logged with the action. */
 type PolicyInputs = Pick<DecisionRecord, 'serversByState' | 'launchFailures' | 'unmetDemand'> & { readonly freeCapacity: number };

@@ -1,5 +1,5 @@
-import { FleetSnapshot, PolicySettings, ServerView } from '../scaling/fleet-snapshot';
-import { ScalingAction } from '../scaling/scaling-action';
+import { FleetSnapshot, PolicySettings, ServerView } from '../domain/fleet-snapshot';
+import { ScalingAction } from '../domain/scaling-action';
 
 /**
  * The earlier manager's policy, kept only as a baseline for the simulator's comparison; the

@@ -1,6 +1,6 @@
-import { FleetSnapshot, PolicySettings } from '../scaling/fleet-snapshot';
+import { FleetSnapshot, PolicySettings } from '../domain/fleet-snapshot';
 import { decideScaling } from '../scaling/margin-policy';
-import { ScalingAction } from '../scaling/scaling-action';
+import { ScalingAction } from '../domain/scaling-action';
 import { decideLegacyScaling } from './legacy-policy';
 
 /** A policy as the simulator drives it: the decision, and how the loop around it behaves. */

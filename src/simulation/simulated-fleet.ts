@@ -1,4 +1,4 @@
-import { ServerView } from '../scaling/fleet-snapshot';
+import { ServerView } from '../domain/fleet-snapshot';
 
 /** One simulated game server. Players connect at once, so no place stays reserved past a probe. */
 export interface SimulatedServer {

@@ -1,5 +1,5 @@
 import { validateSettings } from '../config/validate-settings';
-import { PolicySettings } from '../scaling/fleet-snapshot';
+import { PolicySettings } from '../domain/fleet-snapshot';
 import { policySettingsFrom } from '../scaling/policy-settings.provider';
 
 /** The manager's settings that change what a simulation does; the others (ports, AWS, ...) do not matter here. */

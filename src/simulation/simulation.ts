@@ -1,5 +1,5 @@
-import { LaunchFailures, PolicySettings } from '../scaling/fleet-snapshot';
-import { ScalingAction } from '../scaling/scaling-action';
+import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
+import { ScalingAction } from '../domain/scaling-action';
 import { Demand, MINUTE_MS, planDemand } from './demand';
 import { FleetMeter } from './fleet-meter';
 import { MinHeap } from './min-heap';

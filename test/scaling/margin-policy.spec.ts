@@ -1,7 +1,7 @@
-import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../../src/scaling/fleet-snapshot';
+import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../../src/domain/fleet-snapshot';
 import { decideScaling, launchBackoffMs } from '../../src/scaling/margin-policy';
-import { ScalingAction } from '../../src/scaling/scaling-action';
-import { ServerState } from '../../src/fleet/server-state';
+import { ScalingAction } from '../../src/domain/scaling-action';
+import { ServerState } from '../../src/domain/server-state';
 
 const NOW = 1_700_000_000_000;
 const SECOND = 1_000;

@@ -1,6 +1,6 @@
 import * as marginPolicy from '../../src/scaling/margin-policy';
 import { MIN_PASS_GAP_MS } from '../../src/scaling/reconcile-loop.service';
-import { FleetSnapshot, PolicySettings } from '../../src/scaling/fleet-snapshot';
+import { FleetSnapshot, PolicySettings } from '../../src/domain/fleet-snapshot';
 import { compareOnTrace, PRESET_CONFIGURATIONS } from '../../src/simulation/comparison';
 import { CURRENT_POLICY, LEGACY_POLICY, SimulatedPolicy } from '../../src/simulation/scaling-policies';
 import { ECS_EC2_BOOT, PASS_FLOOR_MS, simulate, SimulationConfig, SimulationError } from '../../src/simulation/simulation';

@@ -1,11 +1,12 @@
 import {
-  DescribeInstancesCommand,
+  paginateDescribeInstances,
   EC2Client,
   Instance,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
+import { inParallel } from '../../concurrency/in-parallel';
+import { chunks, DESCRIBE_CONCURRENCY } from './aws-batching';
 import { CLUSTER_TAG, FLEET_TAG, SERVER_ID_TAG } from './ecs-tags';
 
 export interface InstanceAddresses {
@@ -71,16 +72,14 @@ export class Ec2Instances {
   async addresses(instanceIds: readonly string[]): Promise<Map<string, InstanceAddresses>> {
     const found = new Map<string, InstanceAddresses>();
     await inParallel(chunks([...new Set(instanceIds)], DESCRIBE_INSTANCES_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
-      let nextToken: string | undefined;
-      do {
-        const answer = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }));
+      // No page size: EC2 refuses MaxResults together with InstanceIds.
+      for await (const answer of paginateDescribeInstances({ client: this.ec2 }, { InstanceIds: batch })) {
         for (const instance of instancesOf(answer.Reservations)) {
           const tag = (key: string) => instance.Tags?.find((t) => t.Key === key)?.Value;
           const ours = tag(CLUSTER_TAG) === this.cluster && (tag(FLEET_TAG) ?? this.fleet) === this.fleet;
           found.set(instance.InstanceId as string, { publicIp: instance.PublicIpAddress, privateIp: instance.PrivateIpAddress, ours });
         }
-        nextToken = answer.NextToken;
-      } while (nextToken);
+      }
     });
     return found;
   }
@@ -88,19 +87,17 @@ export class Ec2Instances {
   /** Every live instance this fleet launched in this cluster: tagged with both. */
   async ofFleet(): Promise<FleetInstance[]> {
     const found: FleetInstance[] = [];
-    let nextToken: string | undefined;
-    do {
-      const answer = await this.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: `tag:${CLUSTER_TAG}`, Values: [this.cluster] },
-            { Name: `tag:${FLEET_TAG}`, Values: [this.fleet] },
-            { Name: 'instance-state-name', Values: ['pending', 'running'] },
-          ],
-          MaxResults: DESCRIBE_INSTANCES_BATCH,
-          NextToken: nextToken,
-        }),
-      );
+    const pages = paginateDescribeInstances(
+      { client: this.ec2, pageSize: DESCRIBE_INSTANCES_BATCH },
+      {
+        Filters: [
+          { Name: `tag:${CLUSTER_TAG}`, Values: [this.cluster] },
+          { Name: `tag:${FLEET_TAG}`, Values: [this.fleet] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      },
+    );
+    for await (const answer of pages) {
       for (const instance of instancesOf(answer.Reservations)) {
         found.push({
           instanceId: instance.InstanceId as string,
@@ -108,8 +105,7 @@ export class Ec2Instances {
           launchedAt: instance.LaunchTime?.getTime() ?? 0,
         });
       }
-      nextToken = answer.NextToken;
-    } while (nextToken);
+    }
     return found;
   }
 

@@ -3,11 +3,12 @@ import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   ECSClient,
-  ListContainerInstancesCommand,
-  ListTasksCommand,
+  paginateListContainerInstances,
+  paginateListTasks,
   Task,
 } from '@aws-sdk/client-ecs';
-import { chunks, DESCRIBE_CONCURRENCY, inParallel } from './aws-batching';
+import { inParallel } from '../../concurrency/in-parallel';
+import { chunks, DESCRIBE_CONCURRENCY } from './aws-batching';
 import { drainingSinceOf } from '../draining-since';
 import { DRAINING_TAG, SERVER_ID_TAG } from './ecs-tags';
 
@@ -38,17 +39,12 @@ export class EcsTasks {
    */
   async listRunning(): Promise<DescribedTasks> {
     const described: Promise<DescribedTasks>[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.ecs.send(
-        new ListTasksCommand({ cluster: this.cluster, family: this.family, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
-      );
+    for await (const page of paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, family: this.family, desiredStatus: 'RUNNING' })) {
       const pageTasks = this.describe(page.taskArns ?? []);
       // Awaited below; a later ListTasks failure must not leave this rejection unhandled meanwhile.
       pageTasks.catch(() => undefined);
       described.push(pageTasks);
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     const pages = await Promise.all(described);
     return { tasks: pages.flatMap((page) => page.tasks), missing: pages.flatMap((page) => page.missing) };
   }
@@ -86,10 +82,9 @@ export class EcsTasks {
         busy.add(instanceId);
         continue;
       }
-      const stopping = await this.ecs.send(
-        new ListTasksCommand({ cluster: this.cluster, containerInstance: instance.containerInstanceArn, desiredStatus: 'STOPPED', maxResults: 100 }),
-      );
-      const arns = stopping.taskArns ?? [];
+      const arns: string[] = [];
+      const pages = paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, containerInstance: instance.containerInstanceArn, desiredStatus: 'STOPPED' });
+      for await (const page of pages) arns.push(...(page.taskArns ?? []));
       if (arns.length > 0 && (await this.describe(arns)).tasks.some((task) => task.lastStatus !== 'STOPPED')) busy.add(instanceId);
     }
     return busy;
@@ -112,12 +107,7 @@ export class EcsTasks {
     for (const batch of chunks(instanceIds, LIST_FILTER_BATCH)) {
       const filter = batch.length === 1 ? `ec2InstanceId == ${batch[0]}` : `ec2InstanceId in [${batch.join(', ')}]`;
       const arns: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await this.ecs.send(new ListContainerInstancesCommand({ cluster: this.cluster, filter, nextToken }));
-        arns.push(...(page.containerInstanceArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+      for await (const page of paginateListContainerInstances({ client: this.ecs }, { cluster: this.cluster, filter })) arns.push(...(page.containerInstanceArns ?? []));
       if (batch.length === 1 && arns.length > 0) found.set(batch[0], arns[0]);
       else if (arns.length > 0) for (const [arn, instanceId] of await this.instancesOf(arns)) found.set(instanceId, arn);
     }

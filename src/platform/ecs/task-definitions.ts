@@ -1,5 +1,6 @@
 import { DescribeTaskDefinitionCommand, ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
-import { inParallel, DESCRIBE_CONCURRENCY } from './aws-batching';
+import { inParallel } from '../../concurrency/in-parallel';
+import { DESCRIBE_CONCURRENCY } from './aws-batching';
 
 /**
  * Task definitions by ARN. A revision never changes once registered, so each is asked for once

@@ -1,4 +1,4 @@
-import { ServerState } from '../fleet/server-state';
+import { ServerState } from './server-state';
 import type { ProbeOutage } from './scaling-action';
 
 /** What the policy knows of one server at the start of a pass. */

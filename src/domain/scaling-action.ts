@@ -9,6 +9,8 @@ export type ScalingAction =
 
 export type ScalingActionKind = ScalingAction['kind'];
 
+export type ActionOrigin = 'policy' | 'operator';
+
 /** Why a launch or a drain that the margins called for did not happen. */
 export type HoldReason = 'launch-backoff' | 'max-servers' | 'launches-in-flight' | 'probe-outage';
 

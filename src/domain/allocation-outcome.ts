@@ -1,0 +1,7 @@
+/** What one request of a game client for a place got. */
+export type AllocationOutcome =
+  | { readonly kind: 'server'; readonly address: string; readonly serverId: string }
+  | { readonly kind: 'backup'; readonly address: string }
+  | { readonly kind: 'none' }
+  /** This manager is a standby (or a leader still rebuilding the fleet it took over): the leader hands out places. */
+  | { readonly kind: 'standby' };
