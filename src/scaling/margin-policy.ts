@@ -94,8 +94,9 @@ const currentFirst = (a: ServerView, b: ServerView) => Number(a.outdated === tru
 const outdatedFirst = (a: ServerView, b: ServerView) => Number(b.outdated === true) - Number(a.outdated === true) || byMostRoom(a, b);
 
 /**
- * The margin policy (DESIGN section 2): from a snapshot of the fleet to the actions that keep the
- * free capacity between the margins. Pure: no clock, no I/O, the same answer for the same input.
+ * The margin policy (docs/scaling.md, How it decides): from a snapshot of the fleet to the
+ * actions that keep the free capacity between the margins. Pure: no clock, no I/O, the same
+ * answer for the same input.
  *
  * A probe outage (probeOutageOf): most of the servers that were healthy fail their probes at once.
  * So many game servers rarely break together; the manager's own network, its event loop or its

@@ -1,5 +1,5 @@
 import { AllocationService } from '../../src/allocation/allocation.service';
-import { acceptingServers, destroyFleet, getJson, RunningManager, startManager, waitFor } from '../support/manager';
+import { acceptingServers, destroyFleet, getJson, recordedServers, RunningManager, startManager, waitFor } from '../support/manager';
 import { connectPlayer } from '../support/players';
 
 describe('game client endpoints', () => {
@@ -54,6 +54,28 @@ describe('game client endpoints', () => {
     it('answers unknown routes and methods with 404, not 5xx', async () => {
       expect((await getJson(`${manager.url}/nope`)).status).toBe(404);
       expect((await fetch(`${manager.url}/available-gameserver/`, { method: 'DELETE' })).status).toBe(404);
+    });
+  });
+
+  describe('an allocation that finds no room, or runs the fleet low, starts a pass at once', () => {
+    /** Passes run so far, as the manager's metrics count them. */
+    const passes = async () => Number(/^fleet_manager_reconcile_pass_duration_seconds_count (\d+)$/m.exec(await (await fetch(`${manager.url}/metrics`)).text())?.[1] ?? 0);
+
+    it('not at the next scheduled one, SLEEP_TIME later', async () => {
+      // Passes 60 s apart: only allocations can bring the next one forward.
+      manager = await startManager({ SLEEP_TIME: '60' });
+      await waitFor('the first pass to launch a server', async () => (await passes()) === 1 && (await recordedServers(manager.stateDir)).length === 1);
+
+      // Not probed yet, the server has no room to offer: each refused allocation asks for a pass, and one finds it up.
+      await waitFor('an allocation to get a place', async () => (await getJson(`${manager.url}/available-gameserver/`)).status === 200, 10_000);
+      // Let any pass those refusals asked for run, so that the next one can come only from what follows.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const before = await passes();
+
+      // 10 places, upscale margin 4: five more leave 4 free, the next one leaves 3, below the margin.
+      for (let i = 0; i < 6; i++) expect((await getJson(`${manager.url}/available-gameserver/`)).status).toBe(200);
+      await waitFor('a pass the last allocation asked for', async () => (await passes()) > before, 5_000);
+      await waitFor('the second server it launched', async () => (await recordedServers(manager.stateDir)).length === 2, 5_000);
     });
   });
 

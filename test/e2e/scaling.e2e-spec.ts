@@ -67,6 +67,32 @@ describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, 
     expect(await recordedServers(manager.stateDir)).toHaveLength(1);
   });
 
+  it('keeps a server it drains while a player is on it, and stops it once the player leaves', async () => {
+    // Two servers with one player each are 18 free places, over this downscale margin: one drains, player and all.
+    manager = await startManager({ SLEEP_TIME: '0.2', DOWNSCALE_MARGIN: '15' });
+    await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+    for (let i = 0; i < 8; i++) players.push(await arrive(manager));
+    await waitFor('a second server', async () => (await acceptingServers(manager)).length === 2);
+    // The first server takes two more (the fullest with room goes first), the third goes to the second.
+    for (let i = 0; i < 3; i++) players.push(await arrive(manager));
+    const byServer = new Map<string, ArrivedPlayer[]>();
+    for (const player of players) byServer.set(player.address, [...(byServer.get(player.address) ?? []), player]);
+    expect(byServer.size).toBe(2);
+    const stay = [...byServer.values()].map((onServer) => onServer[0]);
+    await leave(players.filter((p) => !stay.includes(p)));
+    players.splice(0, players.length, ...stay);
+
+    const draining = await waitFor('a server to drain', async () => (await recordedServers(manager.stateDir)).find((s) => s.draining), 30_000);
+    const held = stay.find((p) => p.address === `127.0.0.1:${draining.port}`)!;
+    await sleep(2000);
+    expect((await recordedServers(manager.stateDir)).map((s) => s.id)).toContain(draining.id);
+    expect(held.socket.readyState).toBe(held.socket.OPEN);
+
+    await leave([held]);
+    await waitFor('the drained server to be stopped once empty', async () => !(await recordedServers(manager.stateDir)).some((s) => s.id === draining.id), 30_000);
+    expect(isAlive(draining.pid)).toBe(false);
+  });
+
   it('replaces a game server killed with SIGKILL', async () => {
     manager = await startManager({ SLEEP_TIME: '0.2', UNHEALTHY_THRESHOLD: '2' });
     const [original] = await waitFor('one ready server', async () => {

@@ -160,3 +160,20 @@ describe('FleetRegistry.resync: the fleet aligned with what the platform runs no
     expect(registry.snapshot(T0 + 2).find((s) => s.id === 'e')).toMatchObject({ state: 'ready', free: 0, readyToClose: false, lastHealthyAt: T0 + 2 });
   });
 });
+
+describe('FleetRegistry: places handed out are released as the reports show their players arrive', () => {
+  it.each<{ case: string; reported: number; handedOut: number; nextReport: number; reserved: number; free: number }>([
+    { case: 'two of three players arrived: one place stays reserved', reported: 5, handedOut: 3, nextReport: 3, reserved: 1, free: 2 },
+    { case: 'all three arrived: nothing stays reserved', reported: 5, handedOut: 3, nextReport: 2, reserved: 0, free: 2 },
+    { case: 'nobody arrived yet: every place stays reserved', reported: 5, handedOut: 3, nextReport: 5, reserved: 3, free: 2 },
+    { case: 'players left meanwhile (capacity rose): nothing is released', reported: 5, handedOut: 2, nextReport: 7, reserved: 2, free: 5 },
+    { case: 'more arrived than were handed out (some joined on their own): every reservation released', reported: 5, handedOut: 1, nextReport: 2, reserved: 0, free: 2 },
+  ])('$case', ({ reported, handedOut, nextReport, reserved, free }) => {
+    const registry = fleetWith({ a: reported });
+    expect(allocations(registry, handedOut)).toEqual(Array(handedOut).fill('a'));
+    probe(registry, 'a', nextReport, T0 + 1_000);
+    const server = registry.get('a')!;
+    expect(server.reservations).toHaveLength(reserved);
+    expect(registry.freeOf(server, T0 + 1_000)).toBe(free);
+  });
+});

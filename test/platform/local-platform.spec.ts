@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Settings } from '../../src/config/settings';
-import { ActingFence } from '../../src/lifecycle/acting-fence';
+import { ActingFence, NotActingError } from '../../src/lifecycle/acting-fence';
 import { PlatformServer } from '../../src/platform/game-server-platform';
 import { LocalServerRecord } from '../../src/platform/local/local-server-record';
 import { LocalPlatform } from '../../src/platform/local/local.platform';
@@ -187,6 +187,30 @@ describe('LocalPlatform.launch', () => {
       if (previousToken === undefined) delete process.env.ADMIN_TOKEN;
       else process.env.ADMIN_TOKEN = previousToken;
     }
+  });
+
+  it('gives the game server its id, and none of the manager’s secrets nor its bind address', async () => {
+    const withheld = { HOST: '0.0.0.0', ADMIN_TOKEN: 'a-secret-admin-token-for-tests', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' };
+    const previous = Object.fromEntries(Object.keys(withheld).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, withheld);
+    try {
+      const server = await launch(newPlatform(), 'gs-env');
+      await healthWhenUp(server);
+      const environment = (await readFile(`/proc/${pidOf(server)}/environ`, 'utf8')).split('\0');
+      expect(environment).toContain('FLEET_MANAGER_SERVER_ID=gs-env');
+      for (const name of Object.keys(withheld)) expect(environment.filter((entry) => entry.startsWith(`${name}=`))).toEqual([]);
+    } finally {
+      for (const [name, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('refuses to launch for a manager that does not hold the lease, and starts nothing', async () => {
+    const standby = newPlatform({}, new ActingFence());
+    await expect(standby.launch({ id: 'gs-standby', capacity: 2 })).rejects.toThrow(NotActingError);
+    expect(await readdir(stateDir).catch(() => [])).toEqual([]);
   });
 
   it('runs a LOCAL_GAMESERVER_COMMAND that sets a variable of its own, as a shell would', async () => {

@@ -1,4 +1,4 @@
-/** The earlier manager's `.env` (DESIGN section 1) as deployed, with keys of its own (SECRET_KEY, DEBUG) it also carried. */
+/** The earlier manager's `.env` as deployed (the file the README's configuration keeps working), with keys of its own (SECRET_KEY, DEBUG) it also carried. */
 export const EARLIER_DOTENV = `AWS_REGION=ap-south-1
 UPSCALE_MARGIN=4
 DOWNSCALE_MARGIN=18
