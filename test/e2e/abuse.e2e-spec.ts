@@ -57,7 +57,7 @@ describe('abuse', () => {
     });
 
     it('a server that crashes mid-game is replaced once UNHEALTHY_PLAYER_GRACE has passed (it had a player)', async () => {
-      manager = await startManager({ ...FAST, UNHEALTHY_PLAYER_GRACE: '1', LOCAL_GAMESERVER_COMMAND: hostile('crash', 'CRASH_AFTER_MS=2000 GOOD_FOR_MS=60000') });
+      manager = await startManager({ ...FAST, UNHEALTHY_PLAYER_GRACE: '1', LOCAL_GAMESERVER_COMMAND: hostile('crash', 'CRASH_AFTER_MS=500 GOOD_FOR_MS=60000') });
       const [server] = await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1 && recordedServers(manager.stateDir));
       players.push(await arrive(manager));
       await waitFor('the crash to end the game', () => players[0].socket.readyState === players[0].socket.CLOSED);

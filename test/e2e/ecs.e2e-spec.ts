@@ -58,7 +58,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(fake.calls('StartTask')[0].input).toMatchObject({ cluster: 'default', taskDefinition: 'LaunchGameserver', startedBy: 'fleet-manager' });
 
     for (let i = 0; i < 12; i++) {
-      players.push(await arrive(manager));
+      // As a game client does on a 503: ask again until a place is free (the second server may still be starting).
+      players.push(await waitFor(`a place for player ${i + 1}`, () => arrive(manager).catch(() => undefined)));
       await sleep(300);
     }
     await waitFor('the fleet to grow', async () => (await acceptingServers(manager)).length >= 2);
@@ -245,7 +246,9 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
       fake.missInDescribe(task.taskArn, 5);
       await waitFor('the misses to be used up', () => fake.calls('DescribeTasks').length >= 5);
-      await sleep(300);
+      // Two more resyncs, begun after the last miss, have ended: a forgetting one would have shown by now.
+      const listed = fake.calls('ListTasks').length;
+      await waitFor('two more resyncs', () => fake.calls('ListTasks').length >= listed + 3);
       const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
       expect(fleet.servers.map((s) => s.platformIds.taskArn)).toEqual([task.taskArn]);
       expect(fake.calls('TerminateInstances')).toHaveLength(0);

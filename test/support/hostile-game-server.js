@@ -4,7 +4,7 @@
  * A game server that misbehaves on purpose, for the abuse tests. It serves players like the
  * sample server (WebSocket on any path), but its health endpoint answers according to MODE:
  * garbage, partial, negative, absurd, huge (10 MB), hang, slow (SLOW_MS), flap (good/bad in
- * turns), crash (exits CRASH_AFTER_MS after start) or bad-redirect (302 to `http://[::1`, a
+ * turns), crash (exits CRASH_AFTER_MS after its first player joined) or bad-redirect (302 to `http://[::1`, a
  * Location no URL parser takes). With GOOD_FOR_MS it answers well first. With ONLY_ONE_FILE only
  * the first server to create that file misbehaves; the others answer well. With SILENT_DIR its
  * health endpoint answers nothing while `SILENT_DIR/all` or `SILENT_DIR/<PORT>` exists, and its
@@ -69,8 +69,8 @@ const wss = new WebSocketServer({ server });
 wss.on('connection', (ws) => {
   players.add(ws);
   ws.on('close', () => players.delete(ws));
+  // Mid-game, however long the manager took to hand the server out.
+  if (mode === 'crash' && players.size === 1) setTimeout(() => process.exit(1), Number(process.env.CRASH_AFTER_MS ?? 1000));
 });
-
-if (mode === 'crash') setTimeout(() => process.exit(1), Number(process.env.CRASH_AFTER_MS ?? 1000));
 process.on('SIGTERM', () => process.exit(0));
 server.listen(port, '127.0.0.1');
