@@ -1,0 +1,39 @@
+/**
+ * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
+ * money: the policy, the registry, the health report's parsing, the reconciler, the settings, the
+ * ECS game port and the lease decision. Not part of `npm test`: it runs the unit tests of that
+ * code once per mutant. The prober is left out for now: its tests run on real sockets with
+ * timeouts, and a mutant that hangs one costs the whole timeout.
+ * Its score and the surviving mutants are in docs/reliability.md (Mutation testing).
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  // As `npm test` runs jest (see jest.config.js).
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    // The unit tests of the mutated code; the end-to-end tests would take minutes per mutant.
+    config: { testRegex: 'test/(scaling|fleet|config|leadership/lease-decision|platform/game-endpoint)[^/]*(/[^/]+)?\\.spec\\.ts$' },
+    enableFindRelatedTests: false,
+  },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/scaling/margin-policy.ts',
+    'src/fleet/fleet.registry.ts',
+    'src/fleet/health-report.ts',
+    'src/scaling/reconciler.service.ts',
+    'src/config/settings.ts',
+    'src/config/validate-settings.ts',
+    'src/platform/ecs/game-endpoint.ts',
+    'src/leadership/lease-decision.ts',
+  ],
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  concurrency: 2,
+  timeoutMS: 15000,
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['dist', 'dist-bench', 'bench-results', '.fleet-state', 'reports', 'docs', 'traces'],
+};
