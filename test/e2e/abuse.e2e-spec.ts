@@ -1,7 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptingServers, getJson, isAlive, recordedServers, RunningManager, startManager, waitFor } from '../support/manager';
 import { endScenario } from '../support/scenario';
 import { ArrivedPlayer, arrive } from '../support/players';
@@ -46,14 +47,73 @@ describe('abuse', () => {
       expect(metrics).toMatch(/fleet_manager_scaling_actions_total\{kind="stop",origin="policy"\} [1-9]/);
     });
 
-    it('a flapping server (good and bad probes in turns) is never stopped while it has players', async () => {
-      manager = await startManager({ ...FAST, LOCAL_GAMESERVER_COMMAND: hostile('flap', 'GOOD_FOR_MS=1000') });
-      const [server] = await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1 && recordedServers(manager.stateDir));
-      players.push(await arrive(manager));
-      await sleep(4000);
-      expect((await recordedServers(manager.stateDir)).map((s) => s.id)).toContain(server.id);
-      expect(isAlive(server.pid)).toBe(true);
-      expect(players[0].socket.readyState).toBe(players[0].socket.OPEN);
+    describe('a flapping server: bursts of failed probes past UNHEALTHY_THRESHOLD, each followed by good ones', () => {
+      const TOKEN = 'abuse-test-admin-token-012345';
+      let silentDir: string;
+
+      beforeEach(async () => {
+        silentDir = await mkdtemp(join(tmpdir(), 'silent-'));
+      });
+
+      afterEach(() => rm(silentDir, { recursive: true, force: true }));
+
+      interface FleetServer {
+        id: string;
+        state: string;
+        readyToClose: boolean;
+        reserved: number;
+        consecutiveFailures: number;
+      }
+
+      const start = async () => {
+        // The grace (UNHEALTHY_PLAYER_GRACE) stays at its default of 180 s: far longer than this test.
+        manager = await startManager({ ...FAST, ADMIN_TOKEN: TOKEN, LOCAL_GAMESERVER_COMMAND: hostile('good', `SILENT_DIR='${silentDir}'`) });
+        const [server] = await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1 && recordedServers(manager.stateDir));
+        return server;
+      };
+      const viewOf = async (id: string) =>
+        (await getJson<{ servers: FleetServer[] }>(`${manager.url}/fleet`, { authorization: `Bearer ${TOKEN}` })).body.servers.find((s) => s.id === id);
+      /** Its probes time out while the file is there; its players stay connected. */
+      const silence = (port: number) => writeFile(join(silentDir, String(port)), '');
+      const speak = (port: number) => rm(join(silentDir, String(port)), { force: true });
+
+      it('is never stopped while it has players, and takes players again after each burst', async () => {
+        const server = await start();
+        const address = `127.0.0.1:${server.port}`;
+        players.push(await arrive(manager));
+        expect(players[0].address).toBe(address);
+        // The report itself shows the player (not only a place handed out): that is what keeps the server.
+        await waitFor('the player in its report', async () => {
+          const view = await viewOf(server.id);
+          return view?.state === 'ready' && !view.readyToClose && view.reserved === 0;
+        });
+
+        for (let burst = 1; burst <= 2; burst++) {
+          await silence(server.port);
+          // One failure past the threshold: the policy has judged it unhealthy in at least two passes.
+          const judged = await waitFor(`burst ${burst}: the server past UNHEALTHY_THRESHOLD, or stopped`, async () => {
+            const view = await viewOf(server.id);
+            return !view || view.state === 'stopping' || view.consecutiveFailures > Number(FAST.UNHEALTHY_THRESHOLD) ? (view ?? 'forgotten') : undefined;
+          });
+          expect(judged).toMatchObject({ state: 'unhealthy' });
+          await speak(server.port);
+          await waitFor(`burst ${burst}: the server to take players again`, async () => (await acceptingServers(manager)).includes(address));
+        }
+
+        expect((await recordedServers(manager.stateDir)).map((s) => s.id)).toContain(server.id);
+        expect(isAlive(server.pid)).toBe(true);
+        expect(players[0].socket.readyState).toBe(players[0].socket.OPEN);
+      });
+
+      it('without players, is stopped and replaced at its first burst', async () => {
+        const server = await start();
+        await silence(server.port);
+        await waitFor('the empty server to be stopped and replaced', async () => {
+          const servers = await recordedServers(manager.stateDir);
+          return !servers.some((s) => s.id === server.id) && servers.length >= 1;
+        });
+        expect(isAlive(server.pid)).toBe(false);
+      });
     });
 
     it('a server that crashes mid-game is replaced once UNHEALTHY_PLAYER_GRACE has passed (it had a player)', async () => {

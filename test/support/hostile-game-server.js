@@ -3,8 +3,8 @@
 /**
  * A game server that misbehaves on purpose, for the abuse tests. It serves players like the
  * sample server (WebSocket on any path), but its health endpoint answers according to MODE:
- * garbage, partial, negative, absurd, huge (10 MB), hang, slow (SLOW_MS), flap (good/bad in
- * turns), crash (exits CRASH_AFTER_MS after its first player joined) or bad-redirect (302 to `http://[::1`, a
+ * garbage, partial, negative, absurd, huge (10 MB), hang, slow (SLOW_MS), crash (exits
+ * CRASH_AFTER_MS after its first player joined) or bad-redirect (302 to `http://[::1`, a
  * Location no URL parser takes). With GOOD_FOR_MS it answers well first. With ONLY_ONE_FILE only
  * the first server to create that file misbehaves; the others answer well. With SILENT_DIR its
  * health endpoint answers nothing while `SILENT_DIR/all` or `SILENT_DIR/<PORT>` exists, and its
@@ -32,17 +32,14 @@ const silentDir = process.env.SILENT_DIR;
 const silent = () => silentDir !== undefined && (existsSync(join(silentDir, 'all')) || existsSync(join(silentDir, String(port))));
 const goodUntil = Date.now() + Number(process.env.GOOD_FOR_MS ?? 0);
 const players = new Set();
-let probes = 0;
 
 const good = () => JSON.stringify({ available_capacity: Math.max(0, capacity - players.size), ready_to_close: players.size === 0 });
 
 const server = http.createServer((req, res) => {
-  probes += 1;
   if (silent()) return;
-  if (Date.now() < goodUntil || (mode === 'flap' && probes % 2 === 1)) return void res.end(good());
+  if (Date.now() < goodUntil) return void res.end(good());
   switch (mode) {
     case 'garbage':
-    case 'flap':
       return void res.end('<html>definitely not json</html>');
     case 'partial':
       return void res.end('{"available_capacity": 3');
