@@ -104,7 +104,12 @@ describe('operations', () => {
       });
       const [server] = fleet.body.servers;
       expect(server).toMatchObject({ state: 'ready', address: players[0].address, reserved: expect.any(Number), readyToClose: expect.any(Boolean) });
-      expect(server.reportedCapacity - server.reserved).toBe(9);
+      // The place handed out is reserved until a report shows the player on the server, then released:
+      // well before RESERVATION_TIMEOUT (15 s), which would release it either way.
+      await waitFor('the report to show the player, and the reservation released', async () => {
+        const [now] = (await call(manager, 'GET', '/fleet')).body.servers;
+        return now.reportedCapacity === 9 && now.reserved === 0;
+      }, 5_000);
       expect(server.platformIds).toEqual({ pid: expect.any(String), port: players[0].address.split(':')[1] });
     });
 
