@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -310,8 +311,20 @@ describe('the manager process in operation', () => {
       const servers = await recordedServers(stateDir);
       return servers.length > 0 && servers;
     });
-    const inFlight = fetch(`${manager.url}/fleet/reconcile`, { method: 'POST', headers: auth });
-    await sleep(300);
+    let sent!: () => void;
+    const written = new Promise<void>((resolve) => (sent = resolve));
+    const inFlight = new Promise<{ status: number }>((resolve, reject) => {
+      const request = httpRequest(`${manager!.url}/fleet/reconcile`, { method: 'POST', headers: auth, agent: false }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0 });
+      });
+      request.once('error', reject);
+      request.end(sent);
+    });
+    await written;
+    // A request that reached the manager after that one is answered: so that one was read too (one
+    // event loop takes its connections in order), and is in flight when SIGTERM comes.
+    expect((await fetch(`${manager.url}/health`)).status).toBe(200);
 
     const started = Date.now();
     manager.child.kill('SIGTERM');
