@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient, ListContainerInstancesCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { DRAINING_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { ECS_ENV, launchInstanceAsManager } from '../support/ecs';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
 import { ArrivedPlayer, arrive, connectPlayer, leave } from '../support/players';
@@ -83,12 +83,12 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     await fake.seedTasks(2);
     const [draining] = await fake.seedTasks(1, { draining: true });
     // A player keeps the draining server from closing.
-    players.push({ address: `127.0.0.1:${draining.port}`, socket: await connectPlayer(`127.0.0.1:${draining.port}`) });
+    players.push({ address: draining.publicAddress!, socket: await connectPlayer(draining.publicAddress!) });
     const env = { DOWNSCALE_MARGIN: '30' };
 
     const first = await start(env);
     await waitFor('two ready servers', async () => (await acceptingServers(first)).length === 2);
-    expect(await acceptingServers(first)).not.toContain(`127.0.0.1:${draining.port}`);
+    expect(await acceptingServers(first)).not.toContain(draining.publicAddress!);
     await stopManagers();
 
     const launchesBefore = fake.calls('RunInstances').length + fake.calls('StartTask').length;
@@ -98,7 +98,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     await sleep(500);
 
     expect(fake.calls('RunInstances').length + fake.calls('StartTask').length).toBe(launchesBefore);
-    expect(await acceptingServers(second)).not.toContain(`127.0.0.1:${draining.port}`);
+    expect(await acceptingServers(second)).not.toContain(draining.publicAddress!);
     expect(running(fake).tasks).toHaveLength(3);
     expect(fake.tasks().find((t) => t.taskArn === draining.taskArn)?.tags['fleet-manager:draining']).toBe('true');
     expect(players[0].socket.readyState).toBe(players[0].socket.OPEN);
@@ -116,7 +116,8 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
         const servers = await acceptingServers(manager);
         return servers.length === 2 && servers;
       });
-      expect(accepting.every((address) => /^127\.0\.\d+\.\d+:7777$/.test(address))).toBe(true);
+      expect([...accepting].sort()).toEqual(seeded.map((t) => t.publicAddress).sort());
+      expect(accepting.every((address) => address.endsWith(':7777'))).toBe(true);
       expect(fake.calls('StopTask')).toHaveLength(0);
       expect(running(fake).tasks.map((t) => t.taskArn).sort()).toEqual(seeded.map((t) => t.taskArn).sort());
       // One lookup of the revision the tasks run (cached from then on), and one of the family's latest, which launches use.
@@ -132,7 +133,38 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       });
       const [task] = await fake.seedTasks(1);
       const manager = await start({ ECS_CONTAINER_NAME: 'gameserver' });
-      await waitFor('the seeded server ready at its game port', async () => (await acceptingServers(manager)).includes(`127.0.0.1:${task.port}`));
+      await waitFor('the seeded server ready at its game port', async () => (await acceptingServers(manager)).includes(task.publicAddress!));
+    });
+
+    it.each([
+      { mode: 'bridge', launchType: 'EC2', definition: { family: 'LaunchGameserver', networkMode: 'bridge', containers: [{ name: 'gameserver', containerPort: 8000, otherPorts: [9000] }] }, env: {} },
+      { mode: 'awsvpc', launchType: 'FARGATE', definition: { ...AWSVPC, containers: [{ name: 'gameserver', containerPort: 7777, otherPorts: [9000] }] }, env: FARGATE_ENV },
+    ] as const)('$mode: ECS_CONTAINER_PORT picks the game port of a container that maps another port first', async ({ launchType, definition, env }) => {
+      install({ taskDefinitions: [definition] });
+      const [task] = await fake.seedTasks(1, { launchType });
+      const manager = await start({ ...env, ECS_CONTAINER_PORT: String(definition.containers[0].containerPort) });
+      await waitFor('the seeded server ready at its game port', async () => (await acceptingServers(manager)).includes(task.publicAddress!));
+    });
+
+    it.each([
+      { CLIENT_ADDRESS: 'public', PROBE_ADDRESS: 'private' },
+      { CLIENT_ADDRESS: 'private', PROBE_ADDRESS: 'public' },
+    ] as const)('game clients get the $CLIENT_ADDRESS address, and probes go to the $PROBE_ADDRESS one', async (env) => {
+      install();
+      const manager = await start(env);
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      const [task] = running(fake).tasks;
+      const address = { public: task.publicAddress!, private: task.privateAddress! };
+      expect(address.public).not.toBe(address.private);
+      // Every probe so far came in on the public address, through AWS's translation, or none did.
+      const probesInPublic = fake.connectionsTo(address.public);
+      if (env.PROBE_ADDRESS === 'public') expect(probesInPublic).toBeGreaterThan(0);
+      else expect(probesInPublic).toBe(0);
+
+      const player = await arrive(manager);
+      players.push(player);
+      expect(player.address).toBe(address[env.CLIENT_ADDRESS]);
+      if (env.CLIENT_ADDRESS === 'public') expect(fake.connectionsTo(address.public)).toBe(probesInPublic + 1);
     });
 
     it('a RUNNING task whose game port cannot be resolved is reported and left alone, never stopped', async () => {
@@ -170,7 +202,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       expect(fake.instances().find((i) => i.instanceId === idle)?.state).toBe('running');
       expect(fake.instances().find((i) => i.instanceId === other.ec2InstanceId)?.state).toBe('running');
       expect(fake.tasks().find((t) => t.taskArn === other.taskArn)?.lastStatus).toBe('RUNNING');
-      expect(await acceptingServers(manager)).not.toContain(`127.0.0.1:${sameFamily.port}`);
+      expect(await acceptingServers(manager)).not.toContain(sameFamily.publicAddress!);
       expect(fake.calls('StopTask')).toHaveLength(0);
     });
 
@@ -211,10 +243,10 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       const manager = await start({ ADMIN_TOKEN: TOKEN, ECS_RESYNC_INTERVAL: '0.3', UNHEALTHY_PLAYER_GRACE: '600', DOWNSCALE_MARGIN: '30' });
       await waitFor('the seeded server ready', async () => (await acceptingServers(manager)).length === 1);
       const [second] = await fake.seedTasks(1);
-      await waitFor('the task started elsewhere to be adopted', async () => (await acceptingServers(manager)).includes(`127.0.0.1:${second.port}`), 10_000);
+      await waitFor('the task started elsewhere to be adopted', async () => (await acceptingServers(manager)).includes(second.publicAddress!), 10_000);
       expect(fake.calls('RunInstances')).toHaveLength(0);
 
-      players.push({ address: `127.0.0.1:${first.port}`, socket: await connectPlayer(`127.0.0.1:${first.port}`) });
+      players.push({ address: first.publicAddress!, socket: await connectPlayer(first.publicAddress!) });
       await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: first.taskArn, reason: 'stopped in the console' }));
       // It had a player, so failed probes alone would keep it for UNHEALTHY_PLAYER_GRACE (600 s): only the resync can forget it.
       await waitFor('the stopped task to leave the fleet', async () => {
@@ -368,7 +400,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     await waitFor('the instance to be terminated', () => fake.instances().find((i) => i.instanceId === stopped.ec2InstanceId)?.state !== 'running');
     // Readiness comes with the rebuild; the adopted server takes players after its first probe.
     await waitFor('the kept server to take players', async () => (await acceptingServers(manager)).length === 1);
-    expect(await acceptingServers(manager)).toEqual([`127.0.0.1:${kept.port}`]);
+    expect(await acceptingServers(manager)).toEqual([kept.publicAddress!]);
     expect(running(fake).instances.map((i) => i.instanceId)).toEqual([kept.ec2InstanceId]);
   });
 
@@ -393,6 +425,54 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     const metrics = await (await fetch(`${manager.url}/metrics`)).text();
     expect(metrics).toMatch(/fleet_manager_platform_errors_total\{operation="discover"\} [1-9]/);
     expect((await getJson(`${manager.url}/health`)).status).toBe(200);
+  });
+
+  describe('faults on the calls that change things', () => {
+    it('a failed StopTask, and a failed TerminateInstances, are tried again on later passes until the server is gone', async () => {
+      install();
+      const [kept] = await fake.seedTasks(1);
+      // Draining and empty: the policy stops it on its first pass.
+      const [drained] = await fake.seedTasks(1, { draining: true });
+      fake.failNext('StopTask', 2, 'server');
+      fake.failNext('TerminateInstances', 1, 'server');
+      const manager = await start();
+
+      await waitFor('the drained task to stop and its instance to be terminated', () =>
+        fake.tasks().find((t) => t.taskArn === drained.taskArn)?.lastStatus === 'STOPPED' &&
+        fake.instances().find((i) => i.instanceId === drained.ec2InstanceId)?.state !== 'running', 15_000);
+      const stops = fake.calls('StopTask').filter((c) => (c.input as { task: string }).task === drained.taskArn);
+      expect(stops.length).toBeGreaterThanOrEqual(3);
+      expect(fake.calls('TerminateInstances').length).toBeGreaterThanOrEqual(2);
+      const metrics = await (await fetch(`${manager.url}/metrics`)).text();
+      expect(metrics).toMatch(/fleet_manager_platform_errors_total\{operation="stop"\} [1-9]/);
+      expect(running(fake).tasks.map((t) => t.taskArn)).toEqual([kept.taskArn]);
+    });
+
+    it('a drain whose tag ECS refused is undone: the manager does not claim a drain a restart would not see', async () => {
+      install();
+      const [target] = await fake.seedTasks(2);
+      // Enough room without the target, and not so much that the policy drains a server itself.
+      const manager = await start({ ADMIN_TOKEN: TOKEN, DOWNSCALE_MARGIN: '25' });
+      const admin = { authorization: `Bearer ${TOKEN}` };
+      const id = target.tags[SERVER_ID_TAG];
+      const view = async () => (await getJson<{ servers: { id: string; state: string; readyToClose: boolean }[] }>(`${manager.url}/fleet`, admin)).body.servers.find((s) => s.id === id);
+      // A player on it, so that a drained target is kept draining, not stopped.
+      players.push({ address: target.publicAddress!, socket: await connectPlayer(target.publicAddress!) });
+      await waitFor('the target ready, with its player reported', async () => {
+        const server = await view();
+        return server?.state === 'ready' && !server.readyToClose;
+      });
+
+      fake.failNext('TagResource', 1, 'server');
+      expect((await getJson(`${manager.url}/fleet/servers/${id}/drain`, admin, 'POST')).status).toBe(202);
+      await waitFor('the refused tag', () => fake.calls('TagResource').length === 1);
+      await waitFor('the drain to be undone', async () => (await view())?.state === 'ready');
+      expect(fake.tasks().find((t) => t.taskArn === target.taskArn)?.tags[DRAINING_TAG]).toBeUndefined();
+
+      expect((await getJson(`${manager.url}/fleet/servers/${id}/drain`, admin, 'POST')).status).toBe(202);
+      await waitFor('the drain tag on the task', () => fake.tasks().find((t) => t.taskArn === target.taskArn)?.tags[DRAINING_TAG] !== undefined);
+      expect((await view())?.state).toBe('draining');
+    });
   });
 
   it('with 300 tasks, start-up makes at most ceil(300/100) describe calls of each kind, and steady passes make none', async () => {
@@ -447,8 +527,9 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     });
     const [task] = running(fake).tasks;
     const eni = fake.tasks()[0].networkInterfaceId;
-    expect(address).toMatch(/^127\.0\.\d+\.\d+:7777$/);
-    expect(address).not.toMatch(/^127\.0\.0\.1:/);
+    // The ENI's public address (ECS_ASSIGN_PUBLIC_IP defaults to ENABLED) at the container port.
+    expect(address).toBe(task.publicAddress);
+    expect(address).toMatch(/:7777$/);
     expect(eni).toBeDefined();
     expect(fake.calls('RunTask')[0].input).toMatchObject({
       launchType: 'FARGATE',

@@ -13,8 +13,12 @@ import { randomUUID } from 'node:crypto';
 
 export type AwsService = 'ecs' | 'ec2';
 
-/** What `failNext` makes a call fail with: a kind of failure the SDK knows, or this very error. */
-export type FaultKind = 'throttle' | 'server' | 'timeout' | Error;
+/**
+ * What `failNext` makes a call fail with: a kind of failure the SDK knows, or this very error.
+ * 'timeout': no answer, and nothing done. 'lost-answer': the call takes effect (a task is started,
+ * say), then its answer is lost on the way back, so the caller sees a timeout and cannot tell.
+ */
+export type FaultKind = 'throttle' | 'server' | 'timeout' | 'lost-answer' | Error;
 
 /** The metadata the SDK attaches to an answer or a service error after one attempt. */
 export function responseMetadata(httpStatusCode: number): ResponseMetadata {

@@ -7,8 +7,21 @@ export const CLUSTER_TAG = 'fleet-manager:cluster';
 export const FLEET_TAG = 'fleet-manager:fleet';
 export const STARTED_BY = 'fleet-manager';
 
-/** Every address the fake hands out: game servers listen on loopback only. */
+/** Where the fake's own helpers listen; the addresses it hands out are elsewhere in 127.0.0.0/8. */
 export const LOOPBACK = '127.0.0.1';
+
+/**
+ * The blocks of 127.0.0.0/8 (all of it is loopback on Linux) the fake hands addresses out of, one
+ * per kind, so that a test can tell an instance's private address from its public one, and both
+ * from an ENI's: a manager that gives game clients the address it should probe (or the reverse)
+ * is caught. Nothing else in the tests listens in these blocks.
+ */
+export const ADDRESS_BLOCKS = { instancePrivate: 1, instancePublic: 2, eniPrivate: 3, eniPublic: 4 } as const;
+
+/** The `index`-th address of a block: 127.<block>.0.1, 127.<block>.0.2, ... */
+export function addressIn(block: number, index: number): string {
+  return `127.${block}.${Math.floor(index / 254)}.${1 + (index % 254)}`;
+}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 

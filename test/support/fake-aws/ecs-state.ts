@@ -2,6 +2,7 @@ import type { TaskStopCode } from '@aws-sdk/client-ecs';
 import type { ResolvedTaskDefinition } from './task-definitions';
 import type { GameServerProcess } from './game-server-processes';
 import type { Sequenced } from './paging';
+import type { Addresses } from './fake-ec2';
 
 export type TaskStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
 export type FakeLaunchType = 'EC2' | 'FARGATE';
@@ -19,6 +20,8 @@ export interface FargatePlacement {
   readonly attachmentId: string;
   readonly networkInterfaceId: string;
   readonly privateIp: string;
+  /** Where ECS_ASSIGN_PUBLIC_IP asked for one. */
+  readonly publicIp?: string;
   readonly subnetId: string;
 }
 
@@ -38,14 +41,20 @@ export interface FakeTask extends Sequenced {
   stoppedAt?: Date;
   stoppedReason?: string;
   stopCode?: TaskStopCode;
-  /** Where the game server listens once the task runs: the host port (bridge) or the container port (awsvpc). */
+  /** Where the game server listens once the task runs: the host port (bridge) or the container port (awsvpc)... */
   port?: number;
-  /** Bridge mode, once the task runs: each container port's dynamic host port (sidecars' too; only the game container's has a process behind it). */
+  /** ... on the private address of its instance or ENI; clients may reach it on the public one. */
+  addresses?: Addresses;
+  /** Bridge mode, once the task runs: each mapped port's dynamic host port, by hostPortKey (sidecars' too; only the game server's has a process behind it). */
   hostPorts?: ReadonlyMap<string, number>;
   process?: GameServerProcess;
   exitCode?: number;
   /** ECS bumps a task's version on every change it reports. */
   version: number;
+}
+
+export function hostPortKey(container: string, containerPort: number): string {
+  return `${container}/${containerPort}`;
 }
 
 export interface FakeContainerInstance extends Sequenced {
@@ -70,8 +79,12 @@ export interface TaskSnapshot {
   readonly containerInstanceArn?: string;
   readonly ec2InstanceId?: string;
   readonly networkInterfaceId?: string;
-  /** Host port (EC2) or container port (Fargate) on 127.0.0.1, once running. */
+  /** Host port (EC2) or container port (Fargate), once running. */
   readonly port?: number;
+  /** Where the game server listens, once running: its instance's or ENI's private address and the port. */
+  readonly privateAddress?: string;
+  /** Where game clients outside the VPC reach it, if it has a public address. */
+  readonly publicAddress?: string;
   /** The game server's process id, when the fake runs one for this task. */
   readonly pid?: number;
   readonly tags: Record<string, string>;
@@ -101,6 +114,8 @@ export function taskSnapshot(task: FakeTask): TaskSnapshot {
     ec2InstanceId: placement.launchType === 'EC2' ? placement.ec2InstanceId : undefined,
     networkInterfaceId: placement.launchType === 'FARGATE' ? placement.networkInterfaceId : undefined,
     port: task.port,
+    privateAddress: task.addresses && task.port !== undefined ? `${task.addresses.privateIp}:${task.port}` : undefined,
+    publicAddress: task.addresses?.publicIp && task.port !== undefined ? `${task.addresses.publicIp}:${task.port}` : undefined,
     pid: task.process?.pid,
     tags: Object.fromEntries(task.tags),
   };

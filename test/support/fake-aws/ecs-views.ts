@@ -1,6 +1,7 @@
 import type { Attachment, Cluster, Container, ContainerInstance, NetworkBinding, Tag, Task } from '@aws-sdk/client-ecs';
 import { EcsArns } from './aws-names';
-import { FakeContainerInstance, FakeTask, FargatePlacement } from './ecs-state';
+import { FakeContainerInstance, FakeTask, FargatePlacement, hostPortKey } from './ecs-state';
+import { FakeContainer, mappedPorts } from './task-definitions';
 
 export interface TaskViewOptions {
   readonly region: string;
@@ -35,7 +36,7 @@ export function taskView(task: FakeTask, arns: EcsArns, clusterName: string, opt
   };
 }
 
-function containerView(task: FakeTask, container: { readonly name: string; readonly containerPort?: number }): Container {
+function containerView(task: FakeTask, container: FakeContainer): Container {
   const { placement } = task;
   return {
     containerArn: `${task.containerArn}-${container.name}`,
@@ -54,10 +55,12 @@ function containerView(task: FakeTask, container: { readonly name: string; reado
  * Bridge mode, once the container runs: its container port bound to a dynamic host port. In
  * awsvpc mode ECS reports none: the task listens on its own interface at the container port.
  */
-function networkBindings(task: FakeTask, container: { readonly name: string; readonly containerPort?: number }): NetworkBinding[] {
-  const hostPort = task.hostPorts?.get(container.name);
-  if (task.definition.networkMode === 'awsvpc' || container.containerPort === undefined || hostPort === undefined) return [];
-  return [{ bindIP: '0.0.0.0', containerPort: container.containerPort, hostPort, protocol: 'tcp' }];
+function networkBindings(task: FakeTask, container: FakeContainer): NetworkBinding[] {
+  if (task.definition.networkMode === 'awsvpc') return [];
+  return mappedPorts(container).flatMap((containerPort) => {
+    const hostPort = task.hostPorts?.get(hostPortKey(container.name, containerPort));
+    return hostPort === undefined ? [] : [{ bindIP: '0.0.0.0', containerPort, hostPort, protocol: 'tcp' as const }];
+  });
 }
 
 function eniAttachment(placement: FargatePlacement, task: FakeTask): Attachment {

@@ -39,7 +39,15 @@ interface Health {
 /** A Fargate game server's task definition: awsvpc networking, container port 7777. */
 const AWSVPC_DEFINITION: FakeTaskDefinition = { family: 'LaunchGameserver', networkMode: 'awsvpc', containers: [{ name: 'gameserver', containerPort: 7777 }] };
 
-function health(port: number, host = '127.0.0.1'): Promise<Health> {
+/** Each kind of address from a block of its own (ADDRESS_BLOCKS), so that one cannot pass for another. */
+const INSTANCE_PRIVATE = expect.stringMatching(/^127\.1\.\d+\.\d+$/);
+const INSTANCE_PUBLIC = expect.stringMatching(/^127\.2\.\d+\.\d+$/);
+const ENI_PRIVATE = /^127\.3\.\d+\.\d+$/;
+const ENI_PUBLIC = expect.stringMatching(/^127\.4\.\d+\.\d+$/);
+
+/** `host` as the fake described it: undefined is a failure here, not http's default of localhost. */
+function health(port: number, host: string | undefined): Promise<Health> {
+  if (host === undefined) return Promise.reject(new Error('no address to ask'));
   return new Promise((resolve, reject) => {
     const request = get({ host, port, path: '/health/', agent: false }, (response) => {
       let body = '';
@@ -177,7 +185,8 @@ describe('FakeAws', () => {
         }),
       );
       const instance = byTag.Reservations?.[0]?.Instances?.[0];
-      expect(instance).toMatchObject({ InstanceId: task.ec2InstanceId, State: { Name: 'running', Code: 16 }, PublicIpAddress: '127.0.0.1', PrivateIpAddress: '127.0.0.1' });
+      expect(instance).toMatchObject({ InstanceId: task.ec2InstanceId, State: { Name: 'running', Code: 16 }, PublicIpAddress: INSTANCE_PUBLIC, PrivateIpAddress: INSTANCE_PRIVATE });
+      expect(instance?.PublicIpAddress).not.toBe(instance?.PrivateIpAddress);
     });
 
     it('pages DescribeInstances with MaxResults and NextToken, and filters by tag-key', async () => {
@@ -231,7 +240,8 @@ describe('FakeAws', () => {
       expect(Date.now() - launchedAt).toBeGreaterThanOrEqual(140);
 
       const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      expect(described.Reservations![0].Instances![0]).toMatchObject({ State: { Name: 'running' }, PublicIpAddress: '127.0.0.1', Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-000000000001' }] });
+      const { PrivateIpAddress: privateIp, PublicIpAddress: publicIp } = described.Reservations![0].Instances![0];
+      expect(described.Reservations![0].Instances![0]).toMatchObject({ State: { Name: 'running' }, PublicIpAddress: INSTANCE_PUBLIC, Tags: [{ Key: SERVER_ID_TAG, Value: 'gs-000000000001' }] });
 
       const started = await ecs.send(
         new StartTaskCommand({
@@ -253,7 +263,11 @@ describe('FakeAws', () => {
       });
       const hostPort = hostPortOf(running)!;
       expect(running.containers![0].networkBindings![0]).toMatchObject({ containerPort: 8000, protocol: 'tcp' });
-      expect(await health(hostPort)).toEqual({ available_capacity: 10, ready_to_close: true });
+      // The game server listens on the instance's private address; the public one reaches it through AWS's translation.
+      expect(await health(hostPort, privateIp)).toEqual({ available_capacity: 10, ready_to_close: true });
+      expect(await health(hostPort, publicIp)).toEqual({ available_capacity: 10, ready_to_close: true });
+      expect(fake.connectionsTo(`${publicIp}:${hostPort}`)).toBe(1);
+      await expect(health(hostPort, '127.0.0.1')).rejects.toThrow();
       const pid = fake.tasks()[0].pid!;
 
       const stopping = await ecs.send(new StopTaskCommand({ cluster: 'default', task: taskArn, reason: 'drained' }));
@@ -264,7 +278,8 @@ describe('FakeAws', () => {
       });
       expect(stopped.stopCode).toBe('UserInitiated');
       expect(isAlive(pid)).toBe(false);
-      await expect(health(hostPort)).rejects.toThrow();
+      await expect(health(hostPort, privateIp)).rejects.toThrow();
+      await expect(health(hostPort, publicIp)).rejects.toThrow();
     });
 
     it('registers no container instance for an instance terminated before its agent joined', async () => {
@@ -279,7 +294,7 @@ describe('FakeAws', () => {
     it('stops the task and kills its game server when its instance is terminated', async () => {
       install();
       const [task] = await fake.seedTasks(1);
-      expect(await health(task.port!)).toMatchObject({ available_capacity: 10 });
+      expect(await health(task.port!, task.privateAddress!.split(':')[0])).toMatchObject({ available_capacity: 10 });
 
       const answer = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [task.ec2InstanceId!] }));
       expect(answer.TerminatingInstances).toEqual([
@@ -346,11 +361,11 @@ describe('FakeAws', () => {
       const eniId = details.find((d) => d.name === 'networkInterfaceId')?.value;
       expect(eniId).toMatch(/^eni-[0-9a-f]{17}$/);
       const privateIp = details.find((d) => d.name === 'privateIPv4Address')?.value;
-      expect(privateIp).toMatch(/^127\.0\.\d+\.\d+$/);
-      expect(privateIp).not.toBe('127.0.0.1');
+      expect(privateIp).toMatch(ENI_PRIVATE);
 
       const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId!] }));
-      expect(enis.NetworkInterfaces![0]).toMatchObject({ NetworkInterfaceId: eniId, PrivateIpAddress: privateIp, Association: { PublicIp: privateIp } });
+      expect(enis.NetworkInterfaces![0]).toMatchObject({ NetworkInterfaceId: eniId, PrivateIpAddress: privateIp, Association: { PublicIp: ENI_PUBLIC } });
+      const publicIp = enis.NetworkInterfaces![0].Association!.PublicIp!;
 
       const running = await waitFor('the task to run', async () => {
         const task = await describeTask(taskArn);
@@ -360,6 +375,7 @@ describe('FakeAws', () => {
       expect(running.containers![0].networkInterfaces).toEqual([{ attachmentId: expect.any(String), privateIpv4Address: privateIp }]);
       expect(running.containers![0].networkBindings).toEqual([]);
       expect(await health(7777, privateIp)).toEqual({ available_capacity: 10, ready_to_close: true });
+      expect(await health(7777, publicIp)).toEqual({ available_capacity: 10, ready_to_close: true });
 
       await ecs.send(new StopTaskCommand({ cluster: 'default', task: taskArn }));
       await waitFor('the task to stop', async () => ((await describeTask(taskArn))?.lastStatus === 'STOPPED' ? true : undefined));
@@ -380,7 +396,7 @@ describe('FakeAws', () => {
       const eniId = run.tasks![0].attachments![0].details!.find((d) => d.name === 'networkInterfaceId')!.value!;
       const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
       expect(enis.NetworkInterfaces![0].Association).toBeUndefined();
-      expect(enis.NetworkInterfaces![0].PrivateIpAddress).toMatch(/^127\.0\.\d+\.\d+$/);
+      expect(enis.NetworkInterfaces![0].PrivateIpAddress).toMatch(ENI_PRIVATE);
     });
 
     it('runs two awsvpc tasks on the same container port, each at its own address', async () => {

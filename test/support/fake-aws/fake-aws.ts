@@ -25,11 +25,13 @@ import { join } from 'node:path';
 import { AwsService, FakeAwsClosedError, FaultKind, injectedError, responseMetadata, timeoutError } from './aws-errors';
 import { CLUSTER_TAG, DRAINING_TAG, FLEET_TAG, newServerId, parseTaskDefinition, SERVER_ID_TAG, STARTED_BY } from './aws-names';
 import { CallLog, RecordedCall } from './call-log';
+import { EcsHttpEndpoint, EcsWireOperation, pointSdkAtEcs, startEcsHttpEndpoint } from './ecs-http-endpoint';
 import { ContainerInstanceSnapshot, FakeLaunchType, FakeTask, TaskSnapshot, taskSnapshot } from './ecs-state';
 import { Answer, FakeEc2, InstanceSnapshot } from './fake-ec2';
 import { FakeEcs } from './fake-ecs';
 import { Faults, operationName } from './faults';
 import { GameServerProcesses } from './game-server-processes';
+import { PublicNat } from './public-nat';
 import { Scheduler } from './scheduler';
 import { FakeTaskDefinition, TaskDefinitions } from './task-definitions';
 
@@ -65,7 +67,7 @@ export interface FakeAwsOptions {
    * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
    */
   describeLagMs?: number;
-  /** How long a call injected with 'timeout' hangs before it rejects. */
+  /** How long a call injected with 'timeout' (or 'lost-answer') hangs before it rejects; ECS over HTTP never answers it, and the client's deadline ends it. */
   timeoutMs?: number;
   /** Spawn a real sample game server for every task that runs. */
   runGameServers?: boolean;
@@ -127,13 +129,26 @@ const DEFAULTS: ResolvedFakeAwsOptions = {
   taskDefinition: 'LaunchGameserver',
 };
 
+/**
+ * ECS served over HTTP on loopback instead of mocked (EC2 stays mocked): ECSClients reach it
+ * through AWS_ENDPOINT_URL_ECS, set from install to close, so the SDK's whole middleware stack
+ * runs, its retries included, and a fault may be retried by the SDK as AWS's would be.
+ */
+export interface FakeAwsOverHttpOptions extends FakeAwsOptions {
+  ecsOverHttp: true;
+}
+
 type CommandClass<I extends object, O extends MetadataBearer> = new (input: I) => AwsCommand<I, O>;
 // aws-sdk-client-mock types its stubs per client; the fake routes commands of two clients through one helper.
 type AnyStub = AwsStub<any, any, any>;
+// One list of ECS operations for both ways of reaching them; each pair is typed where it is made (ecsRoute).
+type Route = { readonly command: CommandClass<any, any>; readonly handler: (input: any) => Answer<any> };
+const ecsRoute = <I extends object, O extends MetadataBearer>(command: CommandClass<I, O>, handler: (input: I) => Answer<O>): Route => ({ command, handler });
 
 /**
  * A stateful fake of the ECS and EC2 calls the manager makes, installed with aws-sdk-client-mock
- * on the SDK's client classes, so every ECSClient and EC2Client created meanwhile is served by it.
+ * on the SDK's client classes, so every ECSClient and EC2Client created meanwhile is served by it
+ * (or, with `ecsOverHttp`, ECS on loopback: see FakeAwsOverHttpOptions).
  * Close it in afterEach/afterAll: that restores the clients and kills every game server it ran.
  */
 export class FakeAws {
@@ -142,16 +157,22 @@ export class FakeAws {
   private readonly faults = new Faults();
   private readonly log = new CallLog();
   private readonly processes: GameServerProcesses;
+  private readonly nat = new PublicNat();
   private readonly ec2: FakeEc2;
   private readonly ecs: FakeEcs;
   private readonly taskDefinitions: TaskDefinitions;
   private readonly mocks: AnyStub[] = [];
+  private http?: { readonly endpoint: EcsHttpEndpoint; readonly restoreEnv: () => void };
   private closed = false;
 
-  static install(options: FakeAwsOptions = {}): FakeAws {
-    const fake = new FakeAws(options);
-    fake.installMocks();
-    return fake;
+  /** With `ecsOverHttp`, resolves once ECS's endpoint listens. */
+  static install(options: FakeAwsOverHttpOptions): Promise<FakeAws>;
+  static install(options?: FakeAwsOptions): FakeAws;
+  static install(options: FakeAwsOptions | FakeAwsOverHttpOptions = {}): FakeAws | Promise<FakeAws> {
+    const { ecsOverHttp, ...rest } = options as Partial<FakeAwsOverHttpOptions>;
+    const fake = new FakeAws(rest);
+    fake.installMocks(!ecsOverHttp);
+    return ecsOverHttp ? fake.serveEcsOverHttp() : fake;
   }
 
   private constructor(options: FakeAwsOptions) {
@@ -169,6 +190,7 @@ export class FakeAws {
     this.ecs = new FakeEcs(o, {
       scheduler: this.scheduler,
       processes: this.processes,
+      nat: this.nat,
       ec2: this.ec2,
       capacityFailure: () => this.faults.takeCapacityFailure(),
       taskDefinitions: this.taskDefinitions,
@@ -183,6 +205,12 @@ export class FakeAws {
   /** The next `times` StartTask/RunTask calls start nothing and answer failures[] with `reason`. */
   failStartTask(times: number, reason = 'RESOURCE:MEMORY'): void {
     this.faults.failStartTask(positive(times), reason);
+  }
+
+  /** ECS's URL on loopback, with `ecsOverHttp`. */
+  get ecsEndpoint(): string {
+    if (!this.http) throw new Error('FakeAws serves ECS over HTTP only when installed with { ecsOverHttp: true }');
+    return this.http.endpoint.url;
   }
 
   /** Every call received (failed ones included), or those of one operation; `.length` counts them. */
@@ -203,6 +231,11 @@ export class FakeAws {
   /** Makes an instance look launched `ms` earlier than it was, as if it had run that long. */
   backdateInstance(instanceId: string, ms: number): void {
     this.ec2.backdate(instanceId, ms);
+  }
+
+  /** How many connections came in on a task's public address (see PublicNat): game clients', and probes' where PROBE_ADDRESS is public. */
+  connectionsTo(publicAddress: string): number {
+    return this.nat.connectionsTo(publicAddress);
   }
 
   instances(): InstanceSnapshot[] {
@@ -227,13 +260,16 @@ export class FakeAws {
     return seeded.map(taskSnapshot);
   }
 
-  /** Restores the SDK clients, cancels every pending timer and kills every game server. */
+  /** Restores the SDK clients (and ECS's endpoint variable), cancels every pending timer and kills every game server. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const mock of this.mocks) mock.restore();
+    this.http?.restoreEnv();
     this.scheduler.close();
+    await this.http?.endpoint.close();
     await this.processes.stopAll();
+    await this.nat.closeAll();
   }
 
   private seedOne(options: SeedOptions): Promise<FakeTask> {
@@ -263,25 +299,45 @@ export class FakeAws {
     });
   }
 
-  private installMocks(): void {
-    const ecs = this.stub(mockClient(ECSClient), 'ECS');
-    this.route('ecs', ecs, ListContainerInstancesCommand, (input) => this.ecs.listContainerInstances(input));
-    this.route('ecs', ecs, DescribeContainerInstancesCommand, (input) => this.ecs.describeContainerInstances(input));
-    this.route('ecs', ecs, StartTaskCommand, (input) => this.ecs.startTask(input));
-    this.route('ecs', ecs, RunTaskCommand, (input) => this.ecs.runTask(input));
-    this.route('ecs', ecs, DescribeTasksCommand, (input) => this.ecs.describeTasks(input));
-    this.route('ecs', ecs, ListTasksCommand, (input) => this.ecs.listTasks(input));
-    this.route('ecs', ecs, StopTaskCommand, (input) => this.ecs.stopTask(input));
-    this.route('ecs', ecs, TagResourceCommand, (input) => this.ecs.tagResource(input));
-    this.route('ecs', ecs, UntagResourceCommand, (input) => this.ecs.untagResource(input));
-    this.route('ecs', ecs, DescribeClustersCommand, (input) => this.ecs.describeClusters(input));
-    this.route('ecs', ecs, DescribeTaskDefinitionCommand, (input) => this.ecs.describeTaskDefinition(input));
+  private ecsRoutes(): Route[] {
+    return [
+      ecsRoute(ListContainerInstancesCommand, (input) => this.ecs.listContainerInstances(input)),
+      ecsRoute(DescribeContainerInstancesCommand, (input) => this.ecs.describeContainerInstances(input)),
+      ecsRoute(StartTaskCommand, (input) => this.ecs.startTask(input)),
+      ecsRoute(RunTaskCommand, (input) => this.ecs.runTask(input)),
+      ecsRoute(DescribeTasksCommand, (input) => this.ecs.describeTasks(input)),
+      ecsRoute(ListTasksCommand, (input) => this.ecs.listTasks(input)),
+      ecsRoute(StopTaskCommand, (input) => this.ecs.stopTask(input)),
+      ecsRoute(TagResourceCommand, (input) => this.ecs.tagResource(input)),
+      ecsRoute(UntagResourceCommand, (input) => this.ecs.untagResource(input)),
+      ecsRoute(DescribeClustersCommand, (input) => this.ecs.describeClusters(input)),
+      ecsRoute(DescribeTaskDefinitionCommand, (input) => this.ecs.describeTaskDefinition(input)),
+    ];
+  }
+
+  private installMocks(mockEcs: boolean): void {
+    if (mockEcs) {
+      const ecs = this.stub(mockClient(ECSClient), 'ECS');
+      for (const { command, handler } of this.ecsRoutes()) this.route('ecs', ecs, command, handler);
+    }
 
     const ec2 = this.stub(mockClient(EC2Client), 'EC2');
     this.route('ec2', ec2, RunInstancesCommand, (input) => this.ec2.runInstances(input));
     this.route('ec2', ec2, DescribeInstancesCommand, (input) => this.ec2.describeInstances(input));
     this.route('ec2', ec2, TerminateInstancesCommand, (input) => this.ec2.terminateInstances(input));
     this.route('ec2', ec2, DescribeNetworkInterfacesCommand, (input) => this.ec2.describeNetworkInterfaces(input));
+  }
+
+  private async serveEcsOverHttp(): Promise<FakeAws> {
+    const operations = new Map<string, EcsWireOperation>(
+      this.ecsRoutes().map(({ command, handler }) => {
+        const operation = operationName(command.name);
+        return [operation, (input, attempt) => this.serve('ecs', operation, input, handler, attempt)];
+      }),
+    );
+    const endpoint = await startEcsHttpEndpoint(operations);
+    this.http = { endpoint, restoreEnv: pointSdkAtEcs(endpoint.url) };
+    return this;
   }
 
   /** A command the fake does not know fails loudly instead of answering `undefined`. */
@@ -297,19 +353,27 @@ export class FakeAws {
   }
 
   /** What every call goes through: recorded, delayed, maybe failed as asked, then answered. */
-  private async serve<I, O extends MetadataBearer>(service: AwsService, operation: string, input: I, handler: (input: I) => Answer<O>): Promise<O> {
-    this.log.record(operation, input);
+  private async serve<I, O extends MetadataBearer>(service: AwsService, operation: string, input: I, handler: (input: I) => Answer<O>, attempt?: number): Promise<O> {
+    this.log.record(operation, input, attempt);
     if (this.options.latencyMs > 0) await this.scheduler.sleep(this.options.latencyMs);
     if (this.closed) throw new FakeAwsClosedError();
     const fault = this.faults.take(operation);
+    if (fault === 'lost-answer') {
+      try {
+        handler(input);
+      } catch {
+        // An error answer is lost like any other.
+      }
+    }
     if (fault !== undefined) throw await this.faultError(service, fault);
     return { ...handler(input), $metadata: responseMetadata(200) } as O;
   }
 
   private async faultError(service: AwsService, fault: FaultKind): Promise<Error> {
     if (fault instanceof Error) return fault;
-    if (fault !== 'timeout') return injectedError(service, fault);
-    await this.scheduler.sleep(this.options.timeoutMs);
+    if (fault !== 'timeout' && fault !== 'lost-answer') return injectedError(service, fault);
+    // Over HTTP the endpoint leaves the connection silent, and the client's own deadline ends the wait.
+    if (!(service === 'ecs' && this.http)) await this.scheduler.sleep(this.options.timeoutMs);
     return timeoutError(this.options.timeoutMs);
   }
 }

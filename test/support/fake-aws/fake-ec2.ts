@@ -13,7 +13,7 @@ import type {
   TerminateInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { ec2ClientError } from './aws-errors';
-import { ENI_ID, INSTANCE_ID, LOOPBACK, newEniId, newInstanceId, newReservationId } from './aws-names';
+import { ADDRESS_BLOCKS, addressIn, ENI_ID, INSTANCE_ID, newEniId, newInstanceId, newReservationId } from './aws-names';
 import { instanceFilter } from './ec2-filters';
 import { pageOf, Sequenced } from './paging';
 import { Scheduler } from './scheduler';
@@ -40,8 +40,17 @@ interface FakeInstance extends Sequenced {
   readonly launchTemplateName?: string;
   launchTime: Date;
   readonly tags: Map<string, string>;
+  readonly privateIp: string;
+  /** Shown only while the instance runs: EC2 releases an instance's public address when it stops. */
+  readonly publicIp: string;
   state: InstanceStateName;
   stateTransitionReason: string;
+}
+
+/** An instance's or an ENI's addresses; `publicIp` only where AWS gives one. */
+export interface Addresses {
+  readonly privateIp: string;
+  readonly publicIp?: string;
 }
 
 /** A network interface ECS created for a Fargate task. */
@@ -75,6 +84,7 @@ export class FakeEc2 {
   private readonly instances = new Map<string, FakeInstance>();
   private readonly enis = new Map<string, FakeEni>();
   private enisCreated = 0;
+  private instancesCreated = 0;
   /**
    * RunInstances by client token: the same token returns the same instances, as EC2 documents
    * for idempotent requests; the same token with other parameters is refused.
@@ -151,6 +161,13 @@ export class FakeEc2 {
     return this.instances.get(instanceId)?.state;
   }
 
+  /** The addresses DescribeInstances shows for the instance now. */
+  addressesOf(instanceId: string): Addresses | undefined {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.state === 'terminated') return undefined;
+    return { privateIp: instance.privateIp, publicIp: hasPublicIp(instance) ? instance.publicIp : undefined };
+  }
+
   backdate(instanceId: string, ms: number): void {
     const instance = this.instances.get(instanceId);
     if (!instance) throw new Error(`no instance ${instanceId}`);
@@ -166,13 +183,18 @@ export class FakeEc2 {
 
   /**
    * Each network interface has an address of its own, as in a VPC, so that tasks in awsvpc mode
-   * can all listen on the same container port. Here it is one of the loopback range (127.0.0.0/8
-   * is all loopback on Linux); the public address, where there is one, is the same address, the
-   * one the task's process listens on.
+   * can all listen on the same container port; the public address, where one is assigned, is
+   * another (AWS maps it to the private one, as the fake's PublicNat does).
    */
-  createNetworkInterface(description: string, subnetId: string, withPublicIp: boolean): { networkInterfaceId: string; privateIp: string } {
-    const address = nextEniAddress(this.enisCreated++);
-    const eni: FakeEni = { networkInterfaceId: newEniId(), privateIp: address, publicIp: withPublicIp ? address : undefined, subnetId, description };
+  createNetworkInterface(description: string, subnetId: string, withPublicIp: boolean): { networkInterfaceId: string } & Addresses {
+    const index = this.enisCreated++;
+    const eni: FakeEni = {
+      networkInterfaceId: newEniId(),
+      privateIp: addressIn(ADDRESS_BLOCKS.eniPrivate, index),
+      publicIp: withPublicIp ? addressIn(ADDRESS_BLOCKS.eniPublic, index) : undefined,
+      subnetId,
+      description,
+    };
     this.enis.set(eni.networkInterfaceId, eni);
     return eni;
   }
@@ -203,7 +225,10 @@ export class FakeEc2 {
   }
 
   private addInstance(reservationId: string, state: InstanceStateName, tags: ReadonlyMap<string, string>, launchTemplateName?: string): FakeInstance {
+    const index = this.instancesCreated++;
     const instance: FakeInstance = {
+      privateIp: addressIn(ADDRESS_BLOCKS.instancePrivate, index),
+      publicIp: addressIn(ADDRESS_BLOCKS.instancePublic, index),
       seq: this.seq++,
       instanceId: newInstanceId(),
       reservationId,
@@ -262,8 +287,8 @@ export class FakeEc2 {
       StateTransitionReason: instance.stateTransitionReason,
       Placement: { AvailabilityZone: `${this.options.region}a` },
       // EC2 gives the public address once the instance runs and takes both away when it is terminated.
-      PrivateIpAddress: gone ? undefined : LOOPBACK,
-      PublicIpAddress: instance.state === 'running' || instance.state === 'shutting-down' ? LOOPBACK : undefined,
+      PrivateIpAddress: gone ? undefined : instance.privateIp,
+      PublicIpAddress: hasPublicIp(instance) ? instance.publicIp : undefined,
       Tags: instance.tags.size ? [...instance.tags].map(([Key, Value]) => ({ Key, Value })) : undefined,
     };
   }
@@ -308,7 +333,6 @@ function instanceTags(input: RunInstancesCommandInput): Map<string, string> {
   return tags;
 }
 
-/** 127.0.1.1, 127.0.1.2, ...: loopback addresses no other test listens on (they use 127.0.0.1). */
-function nextEniAddress(index: number): string {
-  return `127.0.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
+function hasPublicIp(instance: FakeInstance): boolean {
+  return instance.state === 'running' || instance.state === 'shutting-down';
 }

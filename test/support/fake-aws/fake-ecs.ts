@@ -39,9 +39,10 @@ import {
   taskSnapshot,
 } from './ecs-state';
 import { clusterView, containerInstanceView, TaskViewOptions, taskView } from './ecs-views';
-import { Answer, InstanceEvents, InstanceStateName } from './fake-ec2';
+import { Addresses, Answer, InstanceEvents, InstanceStateName } from './fake-ec2';
 import { GameServerProcesses } from './game-server-processes';
 import { pageOf } from './paging';
+import { PublicNat } from './public-nat';
 import { Scheduler } from './scheduler';
 import { ResolvedTaskDefinition, TaskDefinitions } from './task-definitions';
 import { TaskLifecycle, TaskLifecycleOptions } from './task-lifecycle';
@@ -54,16 +55,18 @@ export interface FakeEcsOptions extends TaskViewOptions, TaskLifecycleOptions {
   readonly runGameServers: boolean;
 }
 
-/** What ECS needs of EC2: whether an instance runs, and network interfaces for Fargate tasks. */
+/** What ECS needs of EC2: whether an instance runs and its addresses, and network interfaces for Fargate tasks. */
 export interface Ec2Side {
   stateOf(instanceId: string): InstanceStateName | undefined;
-  createNetworkInterface(description: string, subnetId: string, withPublicIp: boolean): { networkInterfaceId: string; privateIp: string };
+  addressesOf(instanceId: string): Addresses | undefined;
+  createNetworkInterface(description: string, subnetId: string, withPublicIp: boolean): { networkInterfaceId: string } & Addresses;
   deleteNetworkInterface(networkInterfaceId: string): void;
 }
 
 export interface FakeEcsDeps {
   readonly scheduler: Scheduler;
   readonly processes: GameServerProcesses;
+  readonly nat: PublicNat;
   readonly ec2: Ec2Side;
   /** The reason the next StartTask/RunTask must fail with, when a test injected one. */
   readonly capacityFailure: () => string | undefined;
@@ -109,7 +112,7 @@ export class FakeEcs implements InstanceEvents {
     private readonly deps: FakeEcsDeps,
   ) {
     this.arns = new EcsArns(options.region, options.accountId);
-    this.lifecycle = new TaskLifecycle(options, deps.scheduler, deps.processes, (task) => this.released(task));
+    this.lifecycle = new TaskLifecycle(options, deps.scheduler, deps.processes, deps.nat, (task) => this.addressesOf(task), (task) => this.released(task));
   }
 
   // --- instance events -------------------------------------------------------------------------
@@ -347,7 +350,12 @@ export class FakeEcs implements InstanceEvents {
     const attachmentId = newAttachmentId();
     const description = `arn:aws:ecs:${this.options.region}:${this.options.accountId}:attachment/${attachmentId}`;
     const eni = this.deps.ec2.createNetworkInterface(description, subnetId, withPublicIp);
-    return { launchType: 'FARGATE', attachmentId, networkInterfaceId: eni.networkInterfaceId, privateIp: eni.privateIp, subnetId };
+    return { launchType: 'FARGATE', attachmentId, networkInterfaceId: eni.networkInterfaceId, privateIp: eni.privateIp, publicIp: eni.publicIp, subnetId };
+  }
+
+  private addressesOf(task: FakeTask): Addresses | undefined {
+    const { placement } = task;
+    return placement.launchType === 'EC2' ? this.deps.ec2.addressesOf(placement.ec2InstanceId) : { privateIp: placement.privateIp, publicIp: placement.publicIp };
   }
 
   private launch(definition: ResolvedTaskDefinition, placement: Ec2Placement | FargatePlacement, tags: ReadonlyMap<string, string>, startedBy?: string): FakeTask {

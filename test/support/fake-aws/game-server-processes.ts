@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { FakeAwsClosedError } from './aws-errors';
-import { LOOPBACK } from './aws-names';
 import { Scheduler } from './scheduler';
 import { freeLoopbackPort } from '../../../src/platform/local/local-process';
 
@@ -36,11 +35,12 @@ export class GameServerProcesses {
 
   /**
    * Resolves once the server accepts connections; rejects (and leaves nothing running) if it never
-   * does. Without `at`, it listens on 127.0.0.1 at a free port (a dynamic host port).
+   * does. Without a port, it listens at a free one (a dynamic host port).
    */
-  async start(at?: { readonly host: string; readonly port: number }): Promise<GameServerProcess> {
-    const host = at?.host ?? LOOPBACK;
-    const port = at?.port ?? (await freeLoopbackPort());
+  async start(at: { readonly host: string; readonly port?: number }): Promise<GameServerProcess> {
+    const host = at.host;
+    // Free on 127.0.0.1 is free on the instance's own address too: only its game server listens there.
+    const port = at.port ?? (await freeLoopbackPort());
     if (this.scheduler.isClosed) throw new FakeAwsClosedError();
     const server = this.spawn(host, port);
     try {

@@ -14,15 +14,28 @@ export interface FakeTaskDefinition {
   readonly revision?: number;
   readonly networkMode: 'bridge' | 'awsvpc';
   /** Every container with its port, if it maps one; sidecars too. */
-  readonly containers: readonly { readonly name: string; readonly containerPort?: number }[];
+  readonly containers: readonly FakeContainer[];
   /** The container the game server process stands for. Default: the first one. */
   readonly gameContainer?: string;
+}
+
+export interface FakeContainer {
+  readonly name: string;
+  /** The port it listens on: in the game container, the game server's. */
+  readonly containerPort?: number;
+  /** Ports it maps besides, listed before `containerPort` (an admin or metrics port); nothing listens on them. */
+  readonly otherPorts?: readonly number[];
+}
+
+/** Every port a container maps, in the order its portMappings list them. */
+export function mappedPorts(container: FakeContainer): number[] {
+  return [...(container.otherPorts ?? []), ...(container.containerPort === undefined ? [] : [container.containerPort])];
 }
 
 export interface ResolvedTaskDefinition {
   readonly ref: TaskDefinitionRef;
   readonly networkMode: 'bridge' | 'awsvpc';
-  readonly containers: readonly { readonly name: string; readonly containerPort?: number }[];
+  readonly containers: readonly FakeContainer[];
   readonly gameContainer: string;
 }
 
@@ -74,11 +87,11 @@ export class TaskDefinitions {
       status: 'ACTIVE',
       networkMode: definition.networkMode,
       requiresCompatibilities: awsvpc ? ['EC2', 'FARGATE'] : ['EC2'],
-      containerDefinitions: definition.containers.map(({ name, containerPort }) => ({
-        name,
-        essential: name === definition.gameContainer,
+      containerDefinitions: definition.containers.map((container) => ({
+        name: container.name,
+        essential: container.name === definition.gameContainer,
         // In awsvpc mode the host port is the container port; in bridge mode 0 asks for a dynamic one.
-        portMappings: containerPort === undefined ? [] : [{ containerPort, hostPort: awsvpc ? containerPort : 0, protocol: 'tcp' }],
+        portMappings: mappedPorts(container).map((containerPort) => ({ containerPort, hostPort: awsvpc ? containerPort : 0, protocol: 'tcp' as const })),
       })),
     };
   }

@@ -1,7 +1,11 @@
 import type { TaskStopCode } from '@aws-sdk/client-ecs';
 import { constants } from 'node:os';
 import { FakeTask } from './ecs-state';
+import type { Addresses } from './fake-ec2';
 import { GameServerProcess, GameServerProcesses, ProcessExit } from './game-server-processes';
+import { PublicNat } from './public-nat';
+import { hostPortKey } from './ecs-state';
+import { mappedPorts } from './task-definitions';
 import { Scheduler } from './scheduler';
 
 export interface TaskLifecycleOptions {
@@ -30,6 +34,9 @@ export class TaskLifecycle {
     private readonly options: TaskLifecycleOptions,
     private readonly scheduler: Scheduler,
     private readonly processes: GameServerProcesses,
+    private readonly nat: PublicNat,
+    /** The task's instance's or ENI's addresses now; undefined once its instance is gone. */
+    private readonly addressesOf: (task: FakeTask) => Addresses | undefined,
     private readonly onStopped: (task: FakeTask) => void,
   ) {}
 
@@ -59,14 +66,18 @@ export class TaskLifecycle {
     if (task.desiredStatus === 'STOPPED') return;
     let process: GameServerProcess | undefined;
     const { definition, placement } = task;
+    const addresses = this.addressesOf(task);
+    if (!addresses) return this.failToStart(task);
     const gamePort = definition.containers.find((c) => c.name === definition.gameContainer)?.containerPort;
-    // awsvpc: the task's own address, at the container port; bridge: a dynamic host port on the instance.
-    const at = definition.networkMode === 'awsvpc' && placement.launchType === 'FARGATE' && gamePort !== undefined ? { host: placement.privateIp, port: gamePort } : undefined;
+    // awsvpc: the task's own address, at the container port; bridge: a dynamic host port on the instance's address.
+    const port = definition.networkMode === 'awsvpc' && placement.launchType === 'FARGATE' ? gamePort : undefined;
     if (runProcess) {
       this.starting.add(task);
       try {
-        process = await this.processes.start(at);
+        process = await this.processes.start({ host: addresses.privateIp, port });
+        if (addresses.publicIp) await this.nat.open(addresses.publicIp, addresses.privateIp, process.port);
       } catch {
+        if (process?.isAlive()) this.terminate(process);
         if (!this.scheduler.isClosed) this.failToStart(task);
         return;
       } finally {
@@ -74,16 +85,19 @@ export class TaskLifecycle {
       }
     }
     task.process = process;
+    task.addresses = addresses;
     if (process) void process.exited.then((exit) => this.processExited(task, exit));
     if (process && stopRequested(task)) {
       this.terminate(process);
       return;
     }
-    task.port = process?.port ?? at?.port ?? this.nextFakePort++;
+    task.port = process?.port ?? port ?? this.nextFakePort++;
     if (definition.networkMode === 'bridge') {
       const port = task.port;
       task.hostPorts = new Map(
-        definition.containers.filter((c) => c.containerPort !== undefined).map((c) => [c.name, c.name === definition.gameContainer ? port : this.nextFakePort++]),
+        definition.containers.flatMap((c) =>
+          mappedPorts(c).map((containerPort) => [hostPortKey(c.name, containerPort), c.name === definition.gameContainer && containerPort === c.containerPort ? port : this.nextFakePort++]),
+        ),
       );
     }
     task.lastStatus = 'RUNNING';
@@ -107,6 +121,7 @@ export class TaskLifecycle {
   }
 
   private processExited(task: FakeTask, exit: ProcessExit): void {
+    if (task.addresses?.publicIp && task.process) void this.nat.close(task.addresses.publicIp, task.process.port);
     task.exitCode = exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
     if (task.desiredStatus === 'RUNNING') {
       task.desiredStatus = 'STOPPED';
