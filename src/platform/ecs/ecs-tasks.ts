@@ -90,6 +90,18 @@ export class EcsTasks {
     return busy;
   }
 
+  /**
+   * The task of this server that ECS means to run on the container instance, if there is one: a
+   * StartTask whose answer was lost may have started it (StartTask takes no client token).
+   */
+  async startedOn(containerInstanceArn: string, serverId: string): Promise<string | undefined> {
+    const arns: string[] = [];
+    const pages = paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, containerInstance: containerInstanceArn, desiredStatus: 'RUNNING' });
+    for await (const page of pages) arns.push(...(page.taskArns ?? []));
+    if (arns.length === 0) return undefined;
+    return (await this.describe(arns)).tasks.find((task) => serverIdOf(task) === serverId)?.taskArn;
+  }
+
   private async describeContainerInstances(containerInstanceArns: readonly string[]): Promise<ContainerInstance[]> {
     const batches = await inParallel(chunks([...new Set(containerInstanceArns)], DESCRIBE_BATCH), DESCRIBE_CONCURRENCY, async (batch) => {
       const answer = await this.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.cluster, containerInstances: batch }));

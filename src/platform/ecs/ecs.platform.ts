@@ -219,10 +219,14 @@ export class EcsPlatform implements GameServerPlatform {
     const instanceId = await this.instances.run(request.id);
     try {
       const containerInstance = await this.joins.wait(instanceId, `instance ${instanceId} to join cluster ${this.cluster}`, deadline);
-      const taskArn = await this.startTask(request.id, deadline, (tags) =>
-        this.ecs.send(
-          new StartTaskCommand({ cluster: this.cluster, taskDefinition: this.taskDefinition, containerInstances: [containerInstance], tags, startedBy: STARTED_BY }),
-        ),
+      const taskArn = await this.startTask(
+        request.id,
+        deadline,
+        (tags) =>
+          this.ecs.send(
+            new StartTaskCommand({ cluster: this.cluster, taskDefinition: this.taskDefinition, containerInstances: [containerInstance], tags, startedBy: STARTED_BY }),
+          ),
+        () => this.tasks.startedOn(containerInstance, request.id),
       );
       const { task, port } = await this.waitRunning(taskArn, deadline);
       const addresses = (await this.instances.addresses([instanceId])).get(instanceId);
@@ -245,8 +249,10 @@ export class EcsPlatform implements GameServerPlatform {
           taskDefinition: this.taskDefinition,
           launchType: 'FARGATE',
           count: 1,
-          // One token per attempt: a call asked again after a lost answer returns the same task, and
-          // an attempt after a capacity failure is a request of its own, whatever ECS kept of the last.
+          // The SDK sends the same token on each of its retries, so a retry after a lost answer
+          // returns the same task (it would make one up if none were given). Ours names the server
+          // and the attempt: a task is traced to its launch, and an attempt after a capacity
+          // failure is a request of its own, whatever ECS kept of the last.
           clientToken: `${request.id}-${attempt}`,
           tags,
           startedBy: STARTED_BY,
@@ -275,12 +281,15 @@ export class EcsPlatform implements GameServerPlatform {
   /**
    * Starts the task, retrying capacity failures (RESOURCE:MEMORY, AGENT, ...) until the deadline.
    * A failure that no retry can mend (the instance lacks an attribute the task needs, or is gone
-   * or inactive) fails the launch at once.
+   * or inactive) fails the launch at once. Before a failure counts, `alreadyStarted` looks for a
+   * task an earlier attempt started: the SDK retries a call whose answer was lost, and the retry
+   * of a StartTask that did start the task finds the instance taken, by that very task.
    */
   private async startTask(
     serverId: string,
     deadline: number,
     start: (tags: { key: string; value: string }[], attempt: number) => Promise<{ tasks?: Task[]; failures?: { reason?: string; arn?: string }[] }>,
+    alreadyStarted: () => Promise<string | undefined> = async () => undefined,
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const answer = await start(
@@ -290,7 +299,8 @@ export class EcsPlatform implements GameServerPlatform {
         ],
         attempt,
       );
-      const taskArn = answer.tasks?.[0]?.taskArn;
+      // A look that fails is no answer: the next attempt looks again.
+      const taskArn = answer.tasks?.[0]?.taskArn ?? (await alreadyStarted().catch(() => undefined));
       if (taskArn) return taskArn;
       const reasons = (answer.failures ?? []).map((f) => f.reason ?? '');
       const reason = reasons.join(', ') || 'no task and no failure';
