@@ -88,9 +88,11 @@ function startLeadership(store: LeaseStore | null, settings: Settings = SETTINGS
   return manager;
 }
 
-afterEach(async () => {
+async function stopRunning(): Promise<void> {
   for (const manager of running.splice(0)) await manager.stop();
-});
+}
+
+afterEach(stopRunning);
 
 async function metric(manager: Manager, name: string): Promise<string> {
   const text = await manager.metrics.registry.metrics();
@@ -100,7 +102,11 @@ async function metric(manager: Manager, name: string): Promise<string> {
 describe('two managers on one state directory (the lock-file lease)', () => {
   let dir: string;
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'leadership-'))));
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  // The managers first: a renewal still under way would write into the directory being removed.
+  afterEach(async () => {
+    await stopRunning();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('lets exactly one act, and the other take over within a look at the lease once it shuts down', async () => {
     const settings = Object.assign(new Settings(), { ...SETTINGS, PLATFORM: 'local' as const });
@@ -191,7 +197,11 @@ describe('managers sharing a DynamoDB lease (dynalite)', () => {
 describe('a leader whose store falters (the lock-file lease, with faults of the test’s making)', () => {
   let dir: string;
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'leadership-'))));
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  // The managers first: a renewal still under way would write into the directory being removed.
+  afterEach(async () => {
+    await stopRunning();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   /** The real store, whose writes can be made to fail before or after they are applied. */
   class FaultyStore extends FileLeaseStore {

@@ -33,7 +33,8 @@ describe('FakeAws with ECS over HTTP', () => {
 
   const install = async (options: FakeAwsOptions = {}) => (fake = await FakeAws.install({ runGameServers: false, ...options, ecsOverHttp: true }));
   /** As the manager configures its client (aws-client-config.ts), with a short deadline per attempt. */
-  const client = (endpoint: string, { maxAttempts = 3, requestTimeout = 400 } = {}) => {
+  // A deadline a loaded machine keeps; the tests of timeouts set a short one, and their faults never answer at all.
+  const client = (endpoint: string, { maxAttempts = 3, requestTimeout = 10_000 } = {}) => {
     const ecs = new ECSClient({
       endpoint,
       region: 'ap-south-1',
@@ -146,9 +147,9 @@ describe('FakeAws with ECS over HTTP', () => {
     fake!.failNext('DescribeClusters', 1, 'timeout');
     const started = Date.now();
 
-    const answer = await client(fake!.ecsEndpoint, { requestTimeout: 300 }).send(new DescribeClustersCommand({ clusters: ['default'] }));
+    const answer = await client(fake!.ecsEndpoint, { requestTimeout: 1_000 }).send(new DescribeClustersCommand({ clusters: ['default'] }));
 
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(answer.$metadata.attempts).toBe(2);
     expect(attempts('DescribeClusters')).toEqual([1, 2]);
   });
@@ -157,7 +158,7 @@ describe('FakeAws with ECS over HTTP', () => {
     await install({ taskDefinitions: [AWSVPC_DEFINITION] });
     fake!.failNext('RunTask', 1, 'lost-answer');
 
-    const answer = await client(fake!.ecsEndpoint, { requestTimeout: 300 }).send(new RunTaskCommand({ ...RUN_TASK, clientToken: 'gs-lost0001-1' }));
+    const answer = await client(fake!.ecsEndpoint, { requestTimeout: 1_000 }).send(new RunTaskCommand({ ...RUN_TASK, clientToken: 'gs-lost0001-1' }));
 
     expect(answer.$metadata.attempts).toBe(2);
     expect(fake!.tasks()).toHaveLength(1);
@@ -172,7 +173,7 @@ describe('FakeAws with ECS over HTTP', () => {
     await install({ taskDefinitions: [AWSVPC_DEFINITION] });
     fake!.failNext('RunTask', 1, 'lost-answer');
 
-    await client(fake!.ecsEndpoint, { requestTimeout: 300 }).send(new RunTaskCommand(RUN_TASK));
+    await client(fake!.ecsEndpoint, { requestTimeout: 1_000 }).send(new RunTaskCommand(RUN_TASK));
 
     const tokens = fake!.calls('RunTask').map((call) => (call.input as RunTaskCommandInput).clientToken);
     expect(tokens).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), tokens[0]]);
