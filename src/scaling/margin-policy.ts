@@ -46,14 +46,14 @@ function probeOutageOf(snapshot: Pick<FleetSnapshot, 'servers' | 'probeOutage'>,
 }
 
 /** Failed probes alone are reason to stop this server now (the rate limit aside). */
-function failedForGood(server: ServerView, snapshot: FleetSnapshot, s: PolicySettings): boolean {
+function failedForGood(server: ServerView, now: number, outageEndedAt: number | undefined, s: PolicySettings): boolean {
   if (server.state !== 'unhealthy' || server.consecutiveFailures < s.unhealthyThreshold) return false;
   // Players first: a server that last showed a game in progress, or was handed places since, may
   // be unreachable only from here. Its grace runs from its last good report, and not before the
   // end of a probe outage: the time its probes failed for the manager's fault does not count.
   if (server.readyToClose && server.reserved === 0) return true;
-  const lastSeen = Math.max(server.lastHealthyAt ?? server.launchedAt, snapshot.probeOutageEndedAt ?? -Infinity);
-  return snapshot.now - lastSeen >= s.unhealthyPlayerGraceMs;
+  const lastSeen = Math.max(server.lastHealthyAt ?? server.launchedAt, outageEndedAt ?? -Infinity);
+  return now - lastSeen >= s.unhealthyPlayerGraceMs;
 }
 
 function otherStopReason(server: ServerView, now: number, s: PolicySettings): StopReason | undefined {
@@ -108,6 +108,8 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const { now } = snapshot;
   const actions: ScalingAction[] = [];
   const probeOutage = probeOutageOf(snapshot, s);
+  // The pass that sees an outage end is its end: the manager records it only after this decision.
+  const outageEndedAt = snapshot.probeOutage && !probeOutage ? now : snapshot.probeOutageEndedAt;
 
   // Broken servers and launches that never came up go first; the margins below then count without them.
   // In a probe outage nothing is stopped for failing its probes, a launch that never answered included.
@@ -118,7 +120,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     if (server.state === 'stopping') continue;
     const reason = probeOutage ? undefined : otherStopReason(server, now, s);
     if (reason) actions.push({ kind: 'stop', serverId: server.id, reason });
-    else if (!probeOutage && failedForGood(server, snapshot, s)) failed.push(server);
+    else if (!probeOutage && failedForGood(server, now, outageEndedAt, s)) failed.push(server);
     else live.push(server);
     if (reason === 'launch-timeout') timedOutLaunches += 1;
   }

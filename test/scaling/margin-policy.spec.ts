@@ -598,6 +598,12 @@ describe('decideScaling', () => {
         actions: [],
       },
       {
+        name: 'the pass that sees the outage end counts as its end: a server with players failing all through it is kept',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u', 50, { readyToClose: false, lastHealthyAt: NOW - HOUR })],
+        outage: { probeOutage: { serverIds: ['a', 'b', 'u'], failing: 3, of: 3 }, probeOutageEndedAt: NOW - 24 * HOUR },
+        actions: [],
+      },
+      {
         name: 'and is stopped once that grace has passed',
         servers: [ready('a', 5), ready('b', 5), unhealthy('u', 50, { readyToClose: false, lastHealthyAt: NOW - HOUR })],
         outage: { probeOutageEndedAt: NOW - 3 * MINUTE },
