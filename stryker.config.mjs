@@ -1,9 +1,8 @@
 /**
  * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
- * money: the policy, the registry, the health report's parsing, the reconciler, the settings, the
- * ECS game port and the lease decision. Not part of `npm test`: it runs the unit tests of that
- * code once per mutant. The prober is left out for now: its tests run on real sockets with
- * timeouts, and a mutant that hangs one costs the whole timeout.
+ * money: the policy, the registry, the prober and its health report's parsing, the reconciler,
+ * the settings, the platforms' decisions (the ECS game port, the drain time) and the lease
+ * decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
  * Its score and the surviving mutants are in docs/reliability.md (Mutation testing).
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
@@ -16,7 +15,7 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // The unit tests of the mutated code; the end-to-end tests would take minutes per mutant.
-    config: { testRegex: 'test/(scaling|fleet|config|leadership/lease-decision|platform/game-endpoint)[^/]*(/[^/]+)?\\.spec\\.ts$' },
+    config: { testRegex: 'test/(scaling|fleet|config|leadership/lease-decision|platform/(game-endpoint|draining-since))[^/]*(/[^/]+)?\\.spec\\.ts$' },
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
@@ -24,10 +23,12 @@ export default {
     'src/scaling/margin-policy.ts',
     'src/fleet/fleet.registry.ts',
     'src/fleet/health-report.ts',
+    'src/fleet/health-prober.ts',
     'src/scaling/reconciler.service.ts',
     'src/config/settings.ts',
     'src/config/validate-settings.ts',
     'src/platform/ecs/game-endpoint.ts',
+    'src/platform/draining-since.ts',
     'src/leadership/lease-decision.ts',
   ],
   reporters: ['clear-text', 'progress', 'json'],
