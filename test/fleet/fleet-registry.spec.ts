@@ -177,3 +177,248 @@ describe('FleetRegistry: places handed out are released as the reports show thei
     expect(registry.freeOf(server, T0 + 1_000)).toBe(free);
   });
 });
+
+const TIMEOUT_MS = 60_000;
+const platformServer = (id: string, extra: { drainingSince?: number; outdated?: boolean } = {}) => ({
+  id,
+  address: `${id}:7777`,
+  probeAddress: `${id}:7778`,
+  version: 'v1',
+  outdated: false,
+  platformIds: {},
+  ...extra,
+});
+const failed = { ok: false, error: 'ECONNREFUSED' } as const;
+
+/**
+ * One server in each state, all probed at T0: ready "r", draining "dr", unhealthy "u", stopping "s",
+ * a launch the platform has placed "lp" and one it has not "l".
+ */
+function everyState(): FleetRegistry {
+  const registry = fleetWith({ r: 3, dr: 4, u: 5, s: 6 });
+  registry.setDraining('dr', true, T0);
+  registry.recordProbe('u', failed, T0);
+  registry.setStopping('s', true);
+  registry.addLaunching('lp', T0);
+  registry.placed(platformServer('lp'));
+  registry.addLaunching('l', T0);
+  return registry;
+}
+
+describe('FleetRegistry: states and what each state is offered for', () => {
+  it('the state of each server, and undefined for one it does not know', () => {
+    const registry = everyState();
+    expect(['r', 'dr', 'u', 's', 'lp', 'l', 'zz'].map((id) => registry.stateOf(id))).toEqual([
+      'ready',
+      'draining',
+      'unhealthy',
+      'stopping',
+      'launching',
+      'launching',
+      undefined,
+    ]);
+    expect(registry.size).toBe(6);
+  });
+
+  it('probes every server with an address that is not being stopped, at its probe address', () => {
+    expect(
+      everyState()
+        .probeTargets()
+        .map((s) => `${s.id}@${s.probeAddress}`)
+        .sort(),
+    ).toEqual(['dr@dr:7777', 'lp@lp:7778', 'r@r:7777', 'u@u:7777']);
+  });
+
+  it('lists only the ready servers among those that take players', () => {
+    expect(everyState().acceptingAddresses()).toEqual(['r:7777']);
+  });
+
+  it('counts the launches under way, placed or not, in what allocation answers', () => {
+    expect(everyState().allocate(T0)).toEqual({ allocation: { serverId: 'r', address: 'r:7777' }, freeLeft: 2, launching: 2 });
+  });
+
+  it('a launch is not draining nor outdated until a probe or the platform says so', () => {
+    const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+    registry.addLaunching('l', T0);
+    expect(registry.snapshot(T0)).toEqual([
+      expect.objectContaining({ id: 'l', state: 'launching', free: 0, reserved: 0, launchedAt: T0, outdated: false, drainingSince: undefined }),
+    ]);
+    registry.placed(platformServer('l', { outdated: true }));
+    expect(registry.snapshot(T0)[0].outdated).toBe(true);
+  });
+
+  it('isRebuilt only once the fleet was rebuilt from the platform, even as empty', () => {
+    const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+    registry.addLaunching('l', T0);
+    expect(registry.isRebuilt).toBe(false);
+    registry.rebuild([], T0);
+    expect(registry.isRebuilt).toBe(true);
+  });
+
+  it('a rebuild replaces the whole fleet, launches included', () => {
+    const registry = everyState();
+    registry.rebuild([platformServer('n')], T0 + 1);
+    expect(registry.all().map((s) => s.id)).toEqual(['n']);
+  });
+
+  it.each<{ case: string; act: (registry: FleetRegistry) => unknown }>([
+    { case: 'setStopping', act: (r) => r.setStopping('zz', true) },
+    { case: 'setDraining', act: (r) => r.setDraining('zz', true, T0) },
+    { case: 'recordProbe (good)', act: (r) => r.recordProbe('zz', { ok: true, report: { availableCapacity: 3, readyToClose: false } }, T0) },
+    { case: 'recordProbe (failed)', act: (r) => r.recordProbe('zz', failed, T0) },
+    { case: 'placed', act: (r) => r.placed(platformServer('zz')) },
+  ])('$case of a server it does not know (gone meanwhile) changes nothing', ({ act }) => {
+    const registry = everyState();
+    const before = registry.snapshot(T0);
+    expect(act(registry)).toBeUndefined();
+    expect(registry.snapshot(T0)).toEqual(before);
+  });
+});
+
+describe('FleetRegistry.recordProbe: the state change a probe causes', () => {
+  it.each<{ case: string; id: string; ok: boolean; change?: { from: string; to: string }; failures: number }>([
+    { case: 'a ready server answering stays ready', id: 'r', ok: true, change: undefined, failures: 0 },
+    { case: 'a ready server failing becomes unhealthy', id: 'r', ok: false, change: { from: 'ready', to: 'unhealthy' }, failures: 1 },
+    { case: 'an unhealthy server failing again stays unhealthy', id: 'u', ok: false, change: undefined, failures: 2 },
+    { case: 'an unhealthy server answering is ready again', id: 'u', ok: true, change: { from: 'unhealthy', to: 'ready' }, failures: 0 },
+    { case: 'a draining server answering stays draining', id: 'dr', ok: true, change: undefined, failures: 0 },
+    { case: 'a draining server failing becomes unhealthy', id: 'dr', ok: false, change: { from: 'draining', to: 'unhealthy' }, failures: 1 },
+    { case: 'a launch answering is ready (not draining)', id: 'lp', ok: true, change: { from: 'launching', to: 'ready' }, failures: 0 },
+    // Its launch timeout covers a launch that does not answer yet.
+    { case: 'a launch not answering yet is not failing', id: 'lp', ok: false, change: undefined, failures: 0 },
+  ])('$case', ({ id, ok, change, failures }) => {
+    const registry = everyState();
+    const result = ok ? { ok: true as const, report: { availableCapacity: 4, readyToClose: false } } : failed;
+    expect(registry.recordProbe(id, result, T0 + 1)).toEqual(change);
+    expect(registry.snapshot(T0 + 1).find((s) => s.id === id)?.consecutiveFailures).toBe(failures);
+  });
+
+  it('a launch that answers takes players at once', () => {
+    const registry = everyState();
+    probe(registry, 'lp', 1, T0 + 1);
+    expect(registry.acceptingAddresses().sort()).toEqual(['lp:7777', 'r:7777']);
+    expect(allocations(registry, 2, T0 + 1)).toEqual(['lp', 'r']);
+  });
+});
+
+describe('FleetRegistry.setDraining: when draining began', () => {
+  it('keeps the time draining began across repeated calls, and forgets it when draining ends', () => {
+    const registry = fleetWith({ a: 5 });
+    registry.setDraining('a', true, T0 + 5);
+    expect(registry.snapshot(T0 + 5)[0]).toMatchObject({ state: 'draining', drainingSince: T0 + 5 });
+    registry.setDraining('a', true, T0 + 9);
+    expect(registry.snapshot(T0 + 9)[0]).toMatchObject({ state: 'draining', drainingSince: T0 + 5 });
+    registry.setDraining('a', false, T0 + 12);
+    expect(registry.snapshot(T0 + 12)[0]).toMatchObject({ state: 'ready', drainingSince: undefined });
+  });
+});
+
+describe('FleetRegistry: places handed out that no player took time out after RESERVATION_TIMEOUT', () => {
+  it.each<{ case: string; handedOutAt: number[]; now: number; reserved: number; free: number }>([
+    { case: 'just before the timeout: still reserved', handedOutAt: [T0, T0], now: T0 + TIMEOUT_MS - 1, reserved: 2, free: 3 },
+    { case: 'at the timeout: free again', handedOutAt: [T0, T0], now: T0 + TIMEOUT_MS, reserved: 0, free: 5 },
+    { case: 'only the places handed out long enough ago', handedOutAt: [T0, T0 + 1, T0 + 30_000], now: T0 + TIMEOUT_MS + 1, reserved: 1, free: 4 },
+    { case: 'none yet', handedOutAt: [T0 + 10, T0 + 20], now: T0 + TIMEOUT_MS, reserved: 2, free: 3 },
+  ])('$case', ({ handedOutAt, now, reserved, free }) => {
+    const registry = fleetWith({ a: 5 });
+    for (const at of handedOutAt) expect(registry.allocate(at).allocation?.serverId).toBe('a');
+    expect(registry.snapshot(now)[0]).toMatchObject({ reserved, free });
+  });
+
+  it('a full server offers the places again once they time out', () => {
+    const registry = fleetWith({ a: 1 });
+    expect(allocations(registry, 2, T0)).toEqual(['a', '-']);
+    // A scan that found no room serves RESCAN_MS (100 ms): ask 100 ms apart.
+    expect(allocations(registry, 1, T0 + TIMEOUT_MS - 100)).toEqual(['-']);
+    expect(registry.allocate(T0 + TIMEOUT_MS)).toEqual({ allocation: { serverId: 'a', address: 'a:7777' }, freeLeft: 0, launching: 0 });
+  });
+
+  it('a report releases the places of arrived players after those that timed out', () => {
+    const registry = fleetWith({ a: 5 });
+    allocations(registry, 2, T0);
+    allocations(registry, 1, T0 + 50_000);
+    // The two oldest timed out; one player arrived: the one given the latest place.
+    probe(registry, 'a', 4, T0 + TIMEOUT_MS + 1);
+    expect(registry.snapshot(T0 + TIMEOUT_MS + 1)[0]).toMatchObject({ reserved: 0, free: 4 });
+  });
+});
+
+describe('FleetRegistry.allocate answers what changed in the fleet at once, not at the next rescan', () => {
+  it.each<{ case: string; setup: (r: FleetRegistry) => void; act: (r: FleetRegistry) => void; before: object; after: object }>([
+    {
+      case: 'a launch begins',
+      setup: () => {},
+      act: (r) => r.addLaunching('l', T0),
+      before: { freeLeft: 0, launching: 0 },
+      after: { freeLeft: 0, launching: 1 },
+    },
+    {
+      case: 'a launch is removed',
+      setup: (r) => r.addLaunching('l', T0),
+      act: (r) => r.remove('l'),
+      before: { freeLeft: 0, launching: 1 },
+      after: { freeLeft: 0, launching: 0 },
+    },
+    {
+      case: 'a launch is being stopped',
+      setup: (r) => r.addLaunching('l', T0),
+      act: (r) => r.setStopping('l', true),
+      before: { freeLeft: 0, launching: 1 },
+      after: { freeLeft: 0, launching: 0 },
+    },
+    {
+      case: 'a rebuild finds none of the launches',
+      setup: (r) => r.addLaunching('l', T0),
+      act: (r) => r.rebuild([], T0),
+      before: { freeLeft: 0, launching: 1 },
+      after: { freeLeft: 0, launching: 0 },
+    },
+    {
+      case: 'a draining server is taken back',
+      setup: (r) => {
+        probe(r, 'a', 5, T0);
+        r.setDraining('a', true, T0);
+      },
+      act: (r) => r.setDraining('a', false, T0),
+      before: { freeLeft: 0, launching: 0 },
+      after: { allocation: { serverId: 'a', address: 'a:7777' }, freeLeft: 4, launching: 0 },
+    },
+  ])('$case', ({ setup, act, before, after }) => {
+    const registry = new FleetRegistry({ RESERVATION_TIMEOUT: 60 } as Settings);
+    registry.rebuild([platformServer('a')], T0);
+    setup(registry);
+    expect(registry.allocate(T0)).toEqual(before);
+    act(registry);
+    expect(registry.allocate(T0)).toEqual(after);
+  });
+
+  it('the free places left no longer count a server a resync found gone', () => {
+    const registry = fleetWith({ a: 5, b: 9 });
+    expect(registry.allocate(T0)).toMatchObject({ allocation: { serverId: 'a' }, freeLeft: 13 });
+    registry.resync({ servers: [platformServer('a')], running: new Set(['a']) }, registry.beginResync(), T0);
+    expect(registry.allocate(T0)).toMatchObject({ allocation: { serverId: 'a' }, freeLeft: 3 });
+  });
+});
+
+describe('FleetRegistry.resync: changes while the platform answered', () => {
+  const listing = (ids: string[]) => ({ servers: ids.map((id) => platformServer(id)), running: new Set(ids) });
+
+  it.each<{ case: string; meanwhile: (r: FleetRegistry) => void; left: string[] }>([
+    { case: 'a server removed meanwhile is not reported gone again', meanwhile: (r) => r.remove('a'), left: ['b'] },
+    { case: "a server being stopped meanwhile is the reconciler's, not gone", meanwhile: (r) => r.setStopping('a', true), left: ['a', 'b'] },
+  ])('$case', ({ meanwhile, left }) => {
+    const registry = fleetWith({ a: 5, b: 5 });
+    const before = registry.beginResync();
+    meanwhile(registry);
+    expect(registry.resync(listing(['b']), before, T0 + 1)).toEqual({ gone: [], adopted: [] });
+    expect(registry.all().map((s) => s.id)).toEqual(left);
+  });
+
+  it('a server removed before an earlier resync that the platform still runs is adopted by the next one', () => {
+    const registry = fleetWith({ a: 5, b: 5 });
+    registry.remove('a');
+    expect(registry.resync(listing(['b']), registry.beginResync(), T0 + 1).adopted).toEqual([]);
+    expect(registry.resync(listing(['a', 'b']), registry.beginResync(), T0 + 2).adopted).toEqual(['a']);
+    expect(registry.stateOf('a')).toBe('ready');
+  });
+});
