@@ -452,7 +452,7 @@ describe('Reconciler: decisions and metrics', () => {
     { pass: 'with an action', recorded: true },
     { pass: 'with a launch held back', recorded: true },
   ])('records a pass $pass: $recorded', async ({ pass, recorded }) => {
-    const { registry, platform, prober, reconciler } = setUp(pass === 'with nothing to do' ? [platformServer('a')] : []);
+    const { registry, platform, prober, metrics, reconciler } = setUp(pass === 'with nothing to do' ? [platformServer('a')] : []);
     prober.answer('a', up(10));
     if (pass === 'with a launch held back') {
       reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
@@ -462,6 +462,7 @@ describe('Reconciler: decisions and metrics', () => {
     registry.allocate(Date.now());
     const decision = await reconciler.runPass();
 
+    expect(await metricValue(metrics, 'scaling_actions_total', { kind: 'launch', origin: 'policy' })).toBe(pass === 'with an action' ? 1 : 0);
     expect(reconciler.recentDecisions()).toEqual(
       recorded
         ? [
