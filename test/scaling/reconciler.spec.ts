@@ -3,55 +3,242 @@ import { Logger } from '@nestjs/common';
 import { Settings } from '../../src/config/settings';
 import { FleetRegistry } from '../../src/fleet/fleet.registry';
 import { HealthProber } from '../../src/fleet/health-prober';
-import { FleetMetrics } from '../../src/metrics/fleet-metrics';
-import { GameServerPlatform, LaunchRequest, PlatformServer } from '../../src/platform/game-server-platform';
+import { ProbeResult } from '../../src/fleet/health-report';
+import { FleetMetrics, METRIC_PREFIX } from '../../src/metrics/fleet-metrics';
+import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../../src/platform/game-server-platform';
 import { policySettingsFrom } from '../../src/scaling/policy-settings.provider';
 import { Reconciler } from '../../src/scaling/reconciler.service';
 
 /**
- * The reconciler's own bookkeeping around a launch, with a platform whose launches the test
- * settles by hand (the platforms themselves are tested against real processes and the fake AWS).
+ * The reconciler's own bookkeeping around the policy's decisions: a platform whose calls the test
+ * settles by hand, a prober that answers what the test says, and a clock the test moves (the
+ * platforms and the prober themselves are tested against real processes, sockets and the fake AWS).
  */
+interface HandSettled<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+function handSettled<T>(): HandSettled<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 class HandSettledPlatform implements GameServerPlatform {
   readonly name = 'by-hand';
-  readonly launches = new Map<string, { resolve: (server: PlatformServer) => void; reject: (error: Error) => void }>();
-  readonly stopped: string[] = [];
+  readonly launches = new Map<string, HandSettled<PlatformServer>>();
+  readonly stops: { readonly ref: ServerRef; readonly call: HandSettled<void> }[] = [];
+  readonly drains: { readonly ref: ServerRef; readonly drainingSince?: number; readonly call: HandSettled<void> }[] = [];
 
   discover = async () => [];
   resync = async () => ({ servers: [] });
   unadopted = () => [];
   launch(request: LaunchRequest): Promise<PlatformServer> {
-    return new Promise((resolve, reject) => this.launches.set(request.id, { resolve, reject }));
+    const call = handSettled<PlatformServer>();
+    this.launches.set(request.id, call);
+    return call.promise;
   }
-  stop = async (server: { id: string }) => void this.stopped.push(server.id);
-  setDraining = async () => undefined;
+  stop(ref: ServerRef): Promise<void> {
+    const call = handSettled<void>();
+    this.stops.push({ ref, call });
+    return call.promise;
+  }
+  setDraining(ref: ServerRef, drainingSince?: number): Promise<void> {
+    const call = handSettled<void>();
+    this.drains.push({ ref, drainingSince, call });
+    return call.promise;
+  }
   ping = async () => undefined;
+
+  stopOf(id: string) {
+    const stop = this.stops.find((s) => s.ref.id === id);
+    if (!stop) throw new Error(`no stop of ${id}`);
+    return stop;
+  }
 }
 
-function setUp() {
-  const settings = Object.assign(new Settings(), { MIN_SERVERS: 1, LOG_LEVEL: 'silent' });
-  const registry = new FleetRegistry(settings);
-  registry.rebuild([], Date.now());
-  const platform = new HandSettledPlatform();
-  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, policySettingsFrom(settings), new FleetMetrics(settings));
-  return { registry, platform, reconciler };
+/** Answers each probe as told for its server; a server it was told nothing about does not answer. */
+class ScriptedProber {
+  readonly answers = new Map<string, ProbeResult>();
+  async probeAll(targets: readonly { probeAddress: string }[]): Promise<ProbeResult[]> {
+    return targets.map((target) => this.answers.get(target.probeAddress) ?? { ok: false, error: 'no answer' });
+  }
+  answer(id: string, result: ProbeResult): void {
+    this.answers.set(probeAddressOf(id), result);
+  }
 }
+
+const probeAddressOf = (id: string) => `probe-${id}:9000`;
+const up = (availableCapacity: number, readyToClose = false): ProbeResult => ({ ok: true, report: { availableCapacity, readyToClose } });
+const down: ProbeResult = { ok: false, error: 'connection refused' };
+
+function platformServer(id: string, extra: Partial<PlatformServer> = {}): PlatformServer {
+  return { id, address: `game-${id}:7777`, probeAddress: probeAddressOf(id), version: 'v1', outdated: false, platformIds: { task: `task-${id}` }, ...extra };
+}
+
+const START = Date.parse('2030-01-01T00:00:00Z');
+
+function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
+  const clock = { now: START };
+  jest.spyOn(Date, 'now').mockImplementation(() => clock.now);
+  const settings = Object.assign(new Settings(), { MIN_SERVERS: 1, LOG_LEVEL: 'silent', ...extra });
+  const registry = new FleetRegistry(settings);
+  registry.rebuild(running, clock.now);
+  const platform = new HandSettledPlatform();
+  const prober = new ScriptedProber();
+  const metrics = new FleetMetrics(settings);
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, policySettingsFrom(settings), metrics);
+  return { clock, registry, platform, prober, metrics, reconciler };
+}
+
+/** Lets every promise that can settle now settle (and whatever they start in turn). */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function metricValue(metrics: FleetMetrics, name: string, labels: Record<string, string> = {}, metricName = `${METRIC_PREFIX}${name}`): Promise<number> {
+  const { values } = await metrics.registry.getSingleMetric(`${METRIC_PREFIX}${name}`)!.get();
+  return values
+    .filter((v) => ((v as { metricName?: string }).metricName ?? `${METRIC_PREFIX}${name}`) === metricName && Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+beforeAll(() => Logger.overrideLogger(false));
+afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+afterEach(() => jest.restoreAllMocks());
 
 describe('Reconciler: launches', () => {
-  beforeAll(() => Logger.overrideLogger(false));
-  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
+  it('launches as many servers as asked, each launching under an id of its own, counted in the metrics', async () => {
+    const { registry, platform, metrics, reconciler } = setUp();
+    reconciler.apply({ kind: 'launch', count: 2, reason: 'test' }, 'operator');
 
-  it('counts a launch that timed out once, even when the platform gives up on it too afterwards', async () => {
+    const ids = [...platform.launches.keys()];
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) {
+      expect(id).toMatch(/^gs-[0-9a-f]{12}$/);
+      expect(registry.stateOf(id)).toBe('launching');
+    }
+    expect(await metricValue(metrics, 'scaling_actions_total', { kind: 'launch', origin: 'operator' })).toBe(2);
+  });
+
+  it('a placed server has its address, and a later stop reaches the platform', async () => {
     const { registry, platform, reconciler } = setUp();
     reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
     const [id] = platform.launches.keys();
-    reconciler.apply({ kind: 'stop', serverId: id, reason: 'launch-timeout' }, 'policy');
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+    expect(registry.get(id)?.address).toBe(`game-${id}:7777`);
+    expect(platform.stops).toEqual([]);
+
+    reconciler.apply({ kind: 'stop', serverId: id, reason: 'operator' }, 'operator');
+    expect(platform.stopOf(id).ref).toEqual({ id, platformIds: { task: `task-${id}` } });
+  });
+
+  // What the next pass sees of a launch that the platform gave up on.
+  it.each([
+    { before: 'nothing', failures: 1 },
+    { before: 'a stop as timed out', failures: 1 },
+    { before: "an operator's stop", failures: 0 },
+    { before: 'a rebuild that forgot it', failures: 1 },
+  ])('a failed launch after $before leaves $failures launch failure(s) and no server', async ({ before, failures }) => {
+    const { registry, platform, reconciler } = setUp();
+    reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+    const [id] = platform.launches.keys();
+    if (before === 'a stop as timed out') reconciler.apply({ kind: 'stop', serverId: id, reason: 'launch-timeout' }, 'policy');
+    if (before === "an operator's stop") reconciler.apply({ kind: 'stop', serverId: id, reason: 'operator' }, 'operator');
+    if (before === 'a rebuild that forgot it') registry.rebuild([], Date.now());
     platform.launches.get(id)!.reject(new Error('gave up waiting for the task to run'));
     await reconciler.settle();
+    expect(registry.get(id)).toBeUndefined();
+    // A server stopped before it was placed has nothing to stop on the platform.
+    expect(platform.stops).toEqual([]);
 
     const decision = await reconciler.runPass();
+    expect(reconciler.recentDecisions().at(-1)?.launchFailures.consecutive).toBe(failures);
+    if (failures > 0) {
+      expect(decision.heldBack?.by).toBe('launch-backoff');
+      expect(decision.heldBack?.detail).toMatch(new RegExp(`^${failures} launch failures in a row`));
+    } else {
+      expect(decision.actions).toEqual([expect.objectContaining({ kind: 'launch' })]);
+    }
+  });
+
+  it('backs off after launches fail in a row, launches again after the back-off, and forgets the failures once a launch comes up', async () => {
+    const { clock, registry, platform, prober, reconciler } = setUp();
+    for (let i = 0; i < 2; i++) {
+      reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+      platform.launches.get([...platform.launches.keys()].at(-1)!)!.reject(new Error('no capacity'));
+      await reconciler.settle();
+    }
+    const launchesBefore = platform.launches.size;
+    const held = await reconciler.runPass();
+    expect(held.heldBack?.detail).toMatch(/^2 launch failures in a row/);
+    expect(platform.launches.size).toBe(launchesBefore);
+
+    clock.now += 3_600_000;
+    const launched = await reconciler.runPass();
+    expect(launched.actions).toEqual([expect.objectContaining({ kind: 'launch', count: 1 })]);
+    const id = [...platform.launches.keys()].at(-1)!;
+    expect(registry.stateOf(id)).toBe('launching');
+
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+    prober.answer(id, up(10));
+    clock.now += 1000;
+    await reconciler.runPass();
+    expect(registry.stateOf(id)).toBe('ready');
+    // The pass after sees no failures: it records the state it found, and the fleet has what it needs.
+    clock.now += 1000;
+    reconciler.apply({ kind: 'drain', serverId: id, reason: 'test' }, 'operator');
+    await reconciler.runPass();
+    expect(reconciler.recentDecisions().at(-1)?.launchFailures).toEqual({ consecutive: 0 });
+  });
+
+  it.each([
+    { change: 'a ready server failing its probe', resets: false },
+    { change: 'a launching server answering', resets: true },
+  ])('launch failures are forgotten on $change: $resets', async ({ change, resets }) => {
+    // Margins that always want more, so that every pass decides (and is recorded with what it saw).
+    const { clock, registry, platform, prober, reconciler } = setUp([platformServer('old')], { UPSCALE_MARGIN: 100, DOWNSCALE_MARGIN: 200 });
+    prober.answer('old', up(2));
+    reconciler.apply({ kind: 'launch', count: 2, reason: 'test' }, 'operator');
+    const [failing, coming] = platform.launches.keys();
+    platform.launches.get(failing)!.reject(new Error('no capacity'));
+    platform.launches.get(coming)!.resolve(platformServer(coming));
+    await flush();
+    if (change === 'a ready server failing its probe') prober.answer('old', down);
+    else prober.answer(coming, up(10));
+    clock.now += 1000;
+
+    const decision = await reconciler.runPass();
+    expect(registry.stateOf(change === 'a ready server failing its probe' ? 'old' : coming)).toBe(resets ? 'ready' : 'unhealthy');
+    expect(reconciler.recentDecisions().at(-1)?.launchFailures.consecutive).toBe(resets ? 0 : 1);
+    expect(decision.heldBack?.by === 'launch-backoff').toBe(!resets);
+  });
+
+  it('a launch stopped while still placing is stopped on the platform once placed, and settle() waits for that stop', async () => {
+    const { registry, platform, reconciler } = setUp();
+    reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+    const [id] = platform.launches.keys();
+    reconciler.apply({ kind: 'stop', serverId: id, reason: 'operator' }, 'operator');
+    expect(registry.stateOf(id)).toBe('stopping');
+    expect(platform.stops).toEqual([]);
+
+    let settled = false;
+    const settling = reconciler.settle().then(() => (settled = true));
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+    expect(platform.stopOf(id).ref).toEqual({ id, platformIds: { task: `task-${id}` } });
+    expect(settled).toBe(false);
+
+    platform.stopOf(id).call.resolve();
+    await settling;
     expect(registry.get(id)).toBeUndefined();
-    expect(decision.heldBack?.detail).toMatch(/^1 launch failures in a row/);
   });
 
   it('a server whose recording fails after the platform launched it is stopped on the platform, not leaked', async () => {
@@ -61,10 +248,279 @@ describe('Reconciler: launches', () => {
     jest.spyOn(registry, 'placed').mockImplementationOnce(() => {
       throw new Error('recording failed');
     });
-    platform.launches.get(id)!.resolve({ id, address: '127.0.0.1:1', probeAddress: '127.0.0.1:1', version: 'v1', outdated: false, platformIds: { pid: '1' } });
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+
+    expect(platform.stopOf(id).ref).toEqual({ id, platformIds: { task: `task-${id}` } });
+    // Meanwhile it is neither capacity nor a launch that could time out.
+    expect(registry.stateOf(id)).toBe('stopping');
+    platform.stopOf(id).call.resolve();
+    await reconciler.settle();
+    expect(registry.get(id)).toBeUndefined();
+  });
+});
+
+describe('Reconciler: stops and drains', () => {
+  it.each([
+    { outcome: 'succeeds', after: undefined },
+    { outcome: 'fails', after: 'ready' },
+  ])('a stop that $outcome leaves the server $after', async ({ outcome, after }) => {
+    const { registry, platform, prober, reconciler } = setUp([platformServer('a')]);
+    reconciler.apply({ kind: 'stop', serverId: 'a', reason: 'operator' }, 'operator');
+    expect(registry.stateOf('a')).toBe('stopping');
+    expect(platform.stopOf('a').ref).toEqual({ id: 'a', platformIds: { task: 'task-a' } });
+
+    if (outcome === 'succeeds') platform.stopOf('a').call.resolve();
+    else platform.stopOf('a').call.reject(new Error('throttled'));
+    await reconciler.settle();
+    expect(registry.stateOf('a')).toBe(after);
+    if (after) {
+      // Back in the fleet: probed and decided on again by the next pass.
+      prober.answer('a', up(10, true));
+      const decision = await reconciler.runPass();
+      expect(registry.get('a')?.reportedCapacity).toBe(10);
+      expect(decision.readyServers).toBe(1);
+    }
+  });
+
+  it.each([
+    { reason: 'unhealthy', failures: 0 },
+    { reason: 'drained', failures: 0 },
+    { reason: 'launch-timeout', failures: 1 },
+  ] as const)('a stop for $reason counts $failures launch failure(s)', async ({ reason, failures }) => {
+    const { platform, prober, reconciler } = setUp([platformServer('a'), platformServer('b')]);
+    prober.answer('b', up(5));
+    reconciler.apply({ kind: 'stop', serverId: 'a', reason }, 'policy');
+    platform.stopOf('a').call.resolve();
     await reconciler.settle();
 
-    expect(platform.stopped).toEqual([id]);
-    expect(registry.get(id)).toBeUndefined();
+    reconciler.apply({ kind: 'drain', serverId: 'b', reason: 'test' }, 'operator');
+    await reconciler.runPass();
+    expect(reconciler.recentDecisions().at(-1)?.launchFailures.consecutive).toBe(failures);
+  });
+
+  it.each([
+    { action: 'drain', kind: 'drain', outcome: 'succeeds', after: 'draining' },
+    { action: 'drain', kind: 'drain', outcome: 'fails', after: 'ready' },
+    { action: 'reactivate', kind: 'reactivate', outcome: 'succeeds', after: 'ready' },
+    { action: 'reactivate', kind: 'reactivate', outcome: 'fails', after: 'draining' },
+  ] as const)('a $action that $outcome on the platform leaves the server $after', async ({ kind, outcome, after }) => {
+    const drainedAt = START - 60_000;
+    const { clock, registry, platform, metrics, reconciler } = setUp([platformServer('a', kind === 'reactivate' ? { drainingSince: drainedAt } : {})]);
+    clock.now += 1000;
+    reconciler.apply({ kind, serverId: 'a', reason: 'test' }, 'operator');
+    expect(registry.stateOf('a')).toBe(kind === 'drain' ? 'draining' : 'ready');
+    expect(platform.drains).toEqual([{ ref: { id: 'a', platformIds: { task: 'task-a' } }, drainingSince: kind === 'drain' ? clock.now : undefined, call: expect.anything() }]);
+    expect(await metricValue(metrics, 'scaling_actions_total', { kind, origin: 'operator' })).toBe(1);
+
+    if (outcome === 'succeeds') platform.drains[0].call.resolve();
+    else platform.drains[0].call.reject(new Error('tag failed'));
+    await reconciler.settle();
+    expect(registry.stateOf('a')).toBe(after);
+    expect(registry.get('a')?.drainingSince).toEqual(after === 'draining' ? expect.any(Number) : undefined);
+  });
+
+  it.each(['stop', 'drain', 'reactivate'] as const)('a %s of a server the fleet does not know asks nothing of the platform', async (kind) => {
+    const { platform, reconciler } = setUp([platformServer('a')]);
+    reconciler.apply({ kind, serverId: 'gone', reason: 'operator' } as never, 'operator');
+    await reconciler.settle();
+    expect(platform.stops).toEqual([]);
+    expect(platform.drains).toEqual([]);
+  });
+
+  it('settle() resolves at once with nothing in flight, and only after the platform answers otherwise', async () => {
+    const { platform, reconciler } = setUp([platformServer('a')]);
+    await reconciler.settle();
+    reconciler.apply({ kind: 'stop', serverId: 'a', reason: 'operator' }, 'operator');
+    let settled = false;
+    const settling = reconciler.settle().then(() => (settled = true));
+    await flush();
+    expect(settled).toBe(false);
+    platform.stopOf('a').call.resolve();
+    await settling;
+  });
+});
+
+describe('Reconciler: probes', () => {
+  it.each([
+    { server: 'a ready one', answer: down, before: 'ready', after: 'unhealthy', failuresCounted: 1 },
+    { server: 'a ready one', answer: up(3), before: 'ready', after: 'ready', failuresCounted: 0 },
+    { server: 'a placed launch', answer: down, before: 'launching', after: 'launching', failuresCounted: 0 },
+    { server: 'a placed launch', answer: up(3), before: 'launching', after: 'ready', failuresCounted: 0 },
+  ])('$server answering $answer.ok: $before -> $after, $failuresCounted failure(s) counted', async ({ server, answer, before, after, failuresCounted }) => {
+    const { registry, platform, prober, metrics, reconciler } = setUp([platformServer('other')]);
+    prober.answer('other', up(10));
+    let id = 'a';
+    if (server === 'a ready one') {
+      registry.rebuild([platformServer('a'), platformServer('other')], Date.now());
+    } else {
+      reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+      id = [...platform.launches.keys()][0];
+      platform.launches.get(id)!.resolve(platformServer(id));
+      await flush();
+    }
+    expect(registry.stateOf(id)).toBe(before);
+    prober.answer(id, answer);
+
+    await reconciler.runPass();
+    expect(registry.stateOf(id)).toBe(after);
+    if (answer.ok) expect(registry.get(id)?.reportedCapacity).toBe(3);
+    expect(await metricValue(metrics, 'probe_failures_total')).toBe(failuresCounted);
+  });
+
+  it('probes nothing being stopped, and counts every failing server that was healthy', async () => {
+    const { registry, prober, metrics, reconciler } = setUp(['a', 'b', 'c', 'd'].map((id) => platformServer(id)));
+    prober.answer('a', up(10));
+    registry.setStopping('d', true);
+    await reconciler.runPass();
+    expect(await metricValue(metrics, 'probe_failures_total')).toBe(2);
+    expect(registry.stateOf('d')).toBe('stopping');
+    expect(registry.get('d')?.lastProbeAt).toBeUndefined();
+  });
+});
+
+describe('Reconciler: probe outage', () => {
+  it('stops, launches and drains nothing while most servers fail at once, and the grace of a server with players counts from its end', async () => {
+    const { clock, registry, platform, prober, metrics, reconciler } = setUp([platformServer('a'), platformServer('b')]);
+    prober.answer('a', up(5));
+    prober.answer('b', up(5));
+    await reconciler.runPass();
+    expect(reconciler.probeOutage()).toBeUndefined();
+    expect(reconciler.recentDecisions()).toEqual([]);
+
+    prober.answer('a', down);
+    prober.answer('b', down);
+    const began = (clock.now += 10_000);
+    for (const at of [0, 30_000, 60_000, 90_000]) {
+      clock.now = began + at;
+      const decision = await reconciler.runPass();
+      expect(decision.probeOutage).toEqual({ serverIds: ['a', 'b'], failing: 2, of: 2 });
+      expect(reconciler.probeOutage()).toEqual({ since: began, figures: decision.probeOutage });
+    }
+    expect(await metricValue(metrics, 'probe_outage')).toBe(1);
+    expect(await metricValue(metrics, 'probe_outage_failing_servers')).toBe(2);
+    expect(registry.get('b')?.consecutiveFailures).toBe(4);
+    expect(platform.launches.size + platform.stops.length + platform.drains.length).toBe(0);
+    // One record for the whole outage, with the figures of its last pass.
+    expect(reconciler.recentDecisions()).toEqual([
+      expect.objectContaining({ at: new Date(began).toISOString(), lastAt: new Date(began + 90_000).toISOString(), repeats: 3 }),
+    ]);
+    expect(reconciler.recentDecisions()[0].serversByState).toEqual({ launching: 0, ready: 0, draining: 0, unhealthy: 2, stopping: 0 });
+
+    prober.answer('a', up(5));
+    const ended = (clock.now = began + 120_000);
+    await reconciler.runPass();
+    expect(reconciler.probeOutage()).toBeUndefined();
+    expect(await metricValue(metrics, 'probe_outage')).toBe(0);
+    expect(await metricValue(metrics, 'probe_outage_failing_servers')).toBe(0);
+
+    // b failed for more than UNHEALTHY_PLAYER_GRACE (180 s) since its last report, but not since the outage ended.
+    clock.now = ended + 150_000;
+    expect((await reconciler.runPass()).actions).toEqual([]);
+    clock.now = ended + 181_000;
+    expect((await reconciler.runPass()).actions).toEqual([{ kind: 'stop', serverId: 'b', reason: 'unhealthy' }]);
+  });
+});
+
+describe('Reconciler: probe outage longer than the grace', () => {
+  // A known bug, left in src/ for now: the pass that sees the outage end decides before the
+  // reconciler notes the end (noteProbeOutage runs after decideScaling), so its policy still counts
+  // the grace of a failing server with players from its last report, and stops it at once.
+  it.failing('does not stop a server with players in the pass that sees the outage end', async () => {
+    const { clock, prober, reconciler } = setUp([platformServer('a'), platformServer('b')]);
+    prober.answer('a', up(5));
+    prober.answer('b', up(5));
+    await reconciler.runPass();
+    prober.answer('a', down);
+    prober.answer('b', down);
+    const began = (clock.now += 10_000);
+    for (const at of [0, 100_000, 200_000, 300_000]) {
+      clock.now = began + at;
+      expect((await reconciler.runPass()).probeOutage).toBeDefined();
+    }
+    prober.answer('a', up(5));
+    clock.now = began + 310_000;
+    const ending = await reconciler.runPass();
+    expect(ending.probeOutage).toBeUndefined();
+    expect(ending.actions).toEqual([]);
+  });
+});
+
+describe('Reconciler: decisions and metrics', () => {
+  it.each([
+    { pass: 'with nothing to do', recorded: false },
+    { pass: 'with an action', recorded: true },
+    { pass: 'with a launch held back', recorded: true },
+  ])('records a pass $pass: $recorded', async ({ pass, recorded }) => {
+    const { registry, platform, prober, metrics, reconciler } = setUp(pass === 'with nothing to do' ? [platformServer('a')] : []);
+    prober.answer('a', up(10));
+    if (pass === 'with a launch held back') {
+      reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+      platform.launches.get([...platform.launches.keys()][0])!.reject(new Error('no capacity'));
+      await reconciler.settle();
+    }
+    registry.allocate(Date.now());
+    const decision = await reconciler.runPass();
+
+    expect(await metricValue(metrics, 'scaling_actions_total', { kind: 'launch', origin: 'policy' })).toBe(pass === 'with an action' ? 1 : 0);
+    expect(reconciler.recentDecisions()).toEqual(
+      recorded
+        ? [
+            {
+              at: new Date(START).toISOString(),
+              lastAt: new Date(START).toISOString(),
+              repeats: 0,
+              serversByState: { launching: 0, ready: 0, draining: 0, unhealthy: 0, stopping: 0 },
+              launchFailures: pass === 'with an action' ? { consecutive: 0 } : { consecutive: 1, lastAt: START },
+              unmetDemand: 1,
+              decision,
+            },
+          ]
+        : [],
+    );
+  });
+
+  it('counts a decision repeated pass after pass in one record, with the figures of the latest pass', async () => {
+    const { clock, registry, platform, reconciler } = setUp();
+    reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+    platform.launches.get([...platform.launches.keys()][0])!.reject(new Error('no capacity'));
+    await reconciler.settle();
+    await reconciler.runPass();
+    clock.now += 1000;
+    registry.allocate(Date.now());
+    registry.allocate(Date.now());
+    const latest = await reconciler.runPass();
+
+    expect(reconciler.recentDecisions()).toEqual([
+      expect.objectContaining({ at: new Date(START).toISOString(), lastAt: new Date(START + 1000).toISOString(), repeats: 1, unmetDemand: 2, decision: latest }),
+    ]);
+  });
+
+  it('keeps the latest 50 decisions', async () => {
+    const { clock, registry, reconciler } = setUp();
+    clock.now += 3_600_000;
+    // Each pass stops another launch that timed out: 51 different decisions.
+    for (let i = 0; i <= 50; i++) {
+      registry.addLaunching(`stale-${i}`, START);
+      await reconciler.runPass();
+      clock.now += 1000;
+    }
+    const kept = reconciler.recentDecisions();
+    expect(kept).toHaveLength(50);
+    expect(kept[0].decision.actions).toContainEqual({ kind: 'stop', serverId: 'stale-1', reason: 'launch-timeout' });
+    expect(kept[49].decision.actions).toContainEqual({ kind: 'stop', serverId: 'stale-50', reason: 'launch-timeout' });
+  });
+
+  it('reports the fleet, its free capacity and the time a pass took in the metrics', async () => {
+    const { prober, metrics, reconciler } = setUp([platformServer('a'), platformServer('b')]);
+    prober.answer('a', up(7));
+    jest.spyOn(performance, 'now').mockReturnValueOnce(1000).mockReturnValueOnce(3500);
+    const decision = await reconciler.runPass();
+
+    expect(await metricValue(metrics, 'servers', { state: 'ready' })).toBe(1);
+    expect(await metricValue(metrics, 'servers', { state: 'unhealthy' })).toBe(1);
+    expect(await metricValue(metrics, 'free_capacity')).toBe(decision.freeCapacity);
+    expect(decision.freeCapacity).toBe(7);
+    expect(await metricValue(metrics, 'reconcile_pass_duration_seconds', {}, `${METRIC_PREFIX}reconcile_pass_duration_seconds_sum`)).toBe(2.5);
   });
 });
