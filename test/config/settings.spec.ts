@@ -117,6 +117,30 @@ describe('validateSettings', () => {
       env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games', ECS_SUBNETS: 'subnet-0a1b, subnet-2c3d', ECS_SECURITY_GROUPS: 'sg-0a1b' },
       expected: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_LAUNCH_TYPE: 'FARGATE', ECS_CLUSTER: 'games', ECS_SUBNETS: 'subnet-0a1b, subnet-2c3d' },
     },
+    {
+      name: 'values with blanks around them, as a quoted .env value or a copied one may have',
+      env: { HOST: ' 127.0.0.1 ', LOG_LEVEL: ' debug', PLATFORM: 'local\t', CLIENT_ADDRESS: 'private ' },
+      expected: { HOST: '127.0.0.1', LOG_LEVEL: 'debug', PLATFORM: 'local', CLIENT_ADDRESS: 'private' },
+    },
+    { name: 'HTTP_HEADERS_TIMEOUT equal to HTTP_REQUEST_TIMEOUT', env: { HTTP_HEADERS_TIMEOUT: '30' }, expected: { HTTP_HEADERS_TIMEOUT: 30, HTTP_REQUEST_TIMEOUT: 30 } },
+    { name: 'LAUNCH_BACKOFF_BASE equal to LAUNCH_BACKOFF_MAX', env: { LAUNCH_BACKOFF_BASE: '300' }, expected: { LAUNCH_BACKOFF_BASE: 300, LAUNCH_BACKOFF_MAX: 300 } },
+    {
+      name: 'LEASE_RENEW_INTERVAL exactly a third of LEASE_DURATION',
+      env: { LEASE_DURATION: '6', LEASE_RENEW_INTERVAL: '2' },
+      expected: { LEASE_DURATION: 6, LEASE_RENEW_INTERVAL: 2 },
+    },
+    {
+      name: 'LEASE_ACQUIRE_INTERVAL exactly half of LEASE_DURATION',
+      env: { LEASE_DURATION: '6', LEASE_RENEW_INTERVAL: '2', LEASE_ACQUIRE_INTERVAL: '3' },
+      expected: { LEASE_DURATION: 6, LEASE_ACQUIRE_INTERVAL: 3 },
+    },
+    {
+      name: 'LEASE_TABLE on the ecs platform',
+      env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS', LEASE_TABLE: 'fleet-manager-lease' },
+      expected: { PLATFORM: 'ecs', LEASE_TABLE: 'fleet-manager-lease' },
+    },
+    // A .env prepared for a later move to Fargate must not stop the local manager from starting.
+    { name: 'ECS_LAUNCH_TYPE=FARGATE without subnets on the local platform', env: { ECS_LAUNCH_TYPE: 'FARGATE' }, expected: { PLATFORM: 'local', ECS_LAUNCH_TYPE: 'FARGATE' } },
   ])('accepts $name', ({ env, expected }) => {
     expect(validateSettings(env)).toMatchObject(expected);
   });
@@ -201,6 +225,12 @@ describe('validateSettings', () => {
 
     expect(error.message).toBe(`Invalid setting ADMIN_TOKEN=<hidden, ${token.length} characters>: must be at least 16 characters long`);
     expect(error.message).not.toContain(token);
+  });
+
+  // Plain decimals too long for a double become Infinity, which no duration may be.
+  it.each(['SLEEP_TIME', 'DRAIN_TIMEOUT', 'UNHEALTHY_PLAYER_GRACE'])('refuses %s of 400 digits, which would be infinite', (variable) => {
+    const value = `1${'0'.repeat(400)}`;
+    expect(refusal({ [variable]: value }).message).toBe(`Invalid setting ${variable}=${JSON.stringify(value)}: must be a number of seconds >= 0${variable === 'DRAIN_TIMEOUT' ? ' (0: no limit)' : ''}`);
   });
 
   it.each(['0x4', '1e1', '4 players'])('refuses UPSCALE_MARGIN=%s: numbers are plain decimals', (value) => {

@@ -1,6 +1,6 @@
 import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../../src/domain/fleet-snapshot';
 import { decideScaling, launchBackoffMs } from '../../src/scaling/margin-policy';
-import { ScalingAction } from '../../src/domain/scaling-action';
+import { HoldReason, ScalingAction } from '../../src/domain/scaling-action';
 import { ServerState } from '../../src/domain/server-state';
 
 const NOW = 1_700_000_000_000;
@@ -65,11 +65,17 @@ interface PolicyCase {
   free?: number;
   /** Absent: the decision must not report a held-back launch. */
   heldBack?: RegExp;
+  /** What held it back, as the decision record tells repeated decisions apart by it. */
+  heldBackBy?: HoldReason;
+  /** decision.readyServers: ready after this pass's reactivations and drain. */
+  readyServers?: number;
+  /** The reason of the first launch, drain or reactivation, as operators read it. */
+  reason?: RegExp;
   /** The probe outage after the previous pass, and when the last one ended. */
   outage?: Pick<FleetSnapshot, 'probeOutage' | 'probeOutageEndedAt'>;
 }
 
-function check({ servers, settings, launchFailures, unmetDemand, actions, free, heldBack, outage }: PolicyCase): void {
+function check({ servers, settings, launchFailures, unmetDemand, actions, free, heldBack, heldBackBy, readyServers, reason, outage }: PolicyCase): void {
   const decision = decideScaling(snapshot(servers, launchFailures, unmetDemand, outage), { ...SETTINGS, ...settings });
   expect(decision.actions.map(summary)).toEqual(actions);
   for (const action of decision.actions) {
@@ -78,13 +84,16 @@ function check({ servers, settings, launchFailures, unmetDemand, actions, free, 
   if (free !== undefined) expect(decision.freeCapacity).toBe(free);
   if (heldBack) expect(decision.heldBack?.detail).toMatch(heldBack);
   else expect(decision.heldBack).toBeUndefined();
+  if (heldBackBy) expect(decision.heldBack?.by).toBe(heldBackBy);
+  if (readyServers !== undefined) expect(decision.readyServers).toBe(readyServers);
+  if (reason) expect(decision.actions.find((action) => action.kind !== 'stop')?.reason).toMatch(reason);
 }
 
 describe('decideScaling', () => {
   describe('margins', () => {
     it.each<PolicyCase>([
       { name: 'free exactly at the upscale margin: nothing to do', servers: [ready('a', 4)], actions: [], free: 4 },
-      { name: 'free one below the upscale margin: one launch', servers: [ready('a', 3)], actions: ['launch 1'], free: 13 },
+      { name: 'free one below the upscale margin: one launch', servers: [ready('a', 3)], actions: ['launch 1'], free: 13, reason: /^free capacity 3 below upscale margin 4$/ },
       { name: 'free between the margins: nothing to do', servers: [ready('a', 5), ready('b', 6)], actions: [], free: 11 },
       { name: 'free exactly at the downscale margin: no drain', servers: [ready('a', 10), ready('b', 8)], actions: [], free: 18 },
       {
@@ -182,6 +191,20 @@ describe('decideScaling', () => {
         free: 10,
       },
       {
+        name: 'reactivation stops as soon as the margin is met exactly',
+        servers: [ready('a', 0), draining('d1', 4), draining('d2', 3)],
+        actions: ['reactivate d1'],
+        free: 4,
+        readyServers: 2,
+      },
+      {
+        name: 'reactivation stops as soon as MIN_SERVERS is met exactly',
+        servers: [ready('a', 10), draining('d1', 5), draining('d2', 3)],
+        settings: { minServers: 2 },
+        actions: ['reactivate d1'],
+        free: 15,
+      },
+      {
         name: 'below MIN_SERVERS with the margin met, a draining server comes back before a launch',
         servers: [draining('d', 5)],
         settings: { upscaleMargin: 0 },
@@ -214,6 +237,7 @@ describe('decideScaling', () => {
         actions: ['launch 1'],
         free: 10,
         heldBack: /MAX_SERVERS=3/,
+        heldBackBy: 'max-servers',
       },
       {
         name: 'at MAX_SERVERS no launch, and the decision says why',
@@ -251,6 +275,16 @@ describe('decideScaling', () => {
         actions: ['launch 1'],
         free: 30,
         heldBack: /2 launches in flight \(MAX_LAUNCHES_IN_FLIGHT=3\)/,
+        heldBackBy: 'launches-in-flight',
+      },
+      {
+        name: 'room under MAX_SERVERS for exactly the launches wanted, fewer in flight: the launches in flight held back',
+        servers: [launching('l1'), launching('l2')],
+        settings: { upscaleMargin: 40, downscaleMargin: 60, maxServers: 4 },
+        actions: ['launch 1'],
+        free: 30,
+        heldBack: /2 launches in flight/,
+        heldBackBy: 'launches-in-flight',
       },
       {
         name: 'as many launching as MAX_LAUNCHES_IN_FLIGHT: no launch',
@@ -293,6 +327,7 @@ describe('decideScaling', () => {
         settings: { minServers: 2 },
         actions: ['launch 1'],
         free: 20,
+        reason: /^1 servers below MIN_SERVERS=2$/,
       },
       {
         name: 'launching servers count toward MIN_SERVERS',
@@ -367,6 +402,7 @@ describe('decideScaling', () => {
         unmetDemand: 25,
         actions: ['launch 3'],
         free: 5,
+        reason: /^free capacity -25 below upscale margin 4 \(25 players turned away\)$/,
       },
       {
         name: 'a launch in flight does not hide players turned away: 10 coming places less 12 turned away is short by 6',
@@ -429,6 +465,7 @@ describe('decideScaling', () => {
         servers: [ready('a', 10), ready('b', 9), draining('d', 10, { readyToClose: true })],
         actions: ['drain a', 'stop d drained'],
         free: 9,
+        readyServers: 1,
       },
     ])('$name', check);
   });
@@ -507,6 +544,7 @@ describe('decideScaling', () => {
         servers: [failing('u1'), failing('u2'), failing('u3')],
         actions: [],
         heldBack: /3 of 3 servers that were healthy fail their probes at once/,
+        heldBackBy: 'probe-outage',
       },
       {
         name: 'more than half failing: the ones that answer keep serving, and nothing is stopped or launched',
@@ -540,6 +578,12 @@ describe('decideScaling', () => {
         settings: { minServers: 0, downscaleMargin: 15 },
         actions: [],
         heldBack: /3 of 5 servers/,
+        heldBackBy: 'probe-outage',
+      },
+      {
+        name: 'draining servers count among those that were healthy: 2 failing of 5 (1 ready, 2 draining) is no outage',
+        servers: [ready('a', 5), draining('d1', 5), draining('d2', 5), failing('u1', 3), failing('u2', 3)],
+        actions: ['stop u1 unhealthy'],
       },
       {
         name: 'a drained server that answers is still stopped in an outage',
@@ -557,6 +601,18 @@ describe('decideScaling', () => {
         servers: [ready('a', 5), longFailing('u1'), ready('u2', 5), ready('u3', 5)],
         outage: previous('u1', 'u2', 'u3'),
         actions: ['stop u1 unhealthy'],
+      },
+      {
+        name: 'one of the servers that failed together being stopped no longer counts: 2 of the 3 left still fail, so it lasts',
+        servers: [ready('a', 5), longFailing('u1'), longFailing('u2'), ready('u3', 5), stopping('u4')],
+        outage: previous('u1', 'u2', 'u3', 'u4'),
+        actions: [],
+      },
+      {
+        name: 'one of the servers that failed together gone: 2 of the 3 left still fail, so it lasts',
+        servers: [ready('a', 5), longFailing('u1'), longFailing('u2'), ready('u3', 5)],
+        outage: previous('u1', 'u2', 'u3', 'u4'),
+        actions: [],
       },
       {
         name: 'it ends when the servers that failed together are gone',
@@ -623,6 +679,34 @@ describe('decideScaling', () => {
     it.each<PolicyCase>([
       { name: '3 failing of 20: 2 stopped this pass, the longest failing first', servers: [...readyServers(17), failing('u1', 3), failing('u2', 9), failing('u3', 5)], actions: ['stop u2 unhealthy', 'stop u3 unhealthy'] },
       { name: '2 failing of 10: 1 stopped this pass', servers: [...readyServers(8), failing('u1', 3), failing('u2', 4)], actions: ['stop u2 unhealthy'] },
+      {
+        name: 'launching and stopping servers were not healthy: 2 failing of 10, beside 10 launching and 2 stopping, is still 1 a pass',
+        servers: [...readyServers(8), failing('u1', 3), failing('u2', 4), ...Array.from({ length: 10 }, (_, i) => launching(`l${i}`)), stopping('s1'), stopping('s2')],
+        actions: ['stop u2 unhealthy'],
+      },
+      {
+        name: 'draining servers were healthy: 2 failing of 20 (2 of them draining) are both stopped',
+        servers: [...readyServers(16), draining('d1', 0), draining('d2', 0), failing('u1', 3), failing('u2', 4)],
+        actions: ['stop u2 unhealthy', 'stop u1 unhealthy'],
+      },
+      {
+        name: 'as many failures: the one healthy longest ago first',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u1', 5, { readyToClose: true, lastHealthyAt: NOW - MINUTE }), unhealthy('u2', 5, { readyToClose: true, lastHealthyAt: NOW - 2 * MINUTE })],
+        actions: ['stop u2 unhealthy'],
+      },
+      {
+        name: 'as many failures: the one healthy longest ago first, listed the other way round',
+        servers: [ready('a', 5), ready('b', 5), unhealthy('u2', 5, { readyToClose: true, lastHealthyAt: NOW - 2 * MINUTE }), unhealthy('u1', 5, { readyToClose: true, lastHealthyAt: NOW - MINUTE })],
+        actions: ['stop u2 unhealthy'],
+      },
+      {
+        name: 'a failing server left for a later pass still takes its place under MAX_SERVERS',
+        servers: [ready('a', 0), failing('u1', 5), failing('u2', 4)],
+        settings: { maxServers: 3, upscaleMargin: 15, downscaleMargin: 40 },
+        actions: ['stop u1 unhealthy', 'launch 1'],
+        heldBack: /MAX_SERVERS=3 reached with 2 servers/,
+        heldBackBy: 'max-servers',
+      },
     ])('$name', check);
   });
 
@@ -662,12 +746,28 @@ describe('decideScaling', () => {
   describe('rolling out a new version: outdated servers drained ROLLOUT_MAX_DRAINING (1) at a time, while the margin holds', () => {
     const old = (id: string, free: number, fields: Partial<ServerView> = {}) => ready(id, free, { outdated: true, ...fields });
     it.each<PolicyCase>([
-      { name: 'the margin holds without the emptiest outdated server: it drains', servers: [ready('a', 5), old('o1', 4), old('o2', 8)], actions: ['drain o2'] },
+      {
+        name: 'the margin holds without the emptiest outdated server: it drains',
+        servers: [ready('a', 5), old('o1', 4), old('o2', 8)],
+        actions: ['drain o2'],
+        free: 9,
+        readyServers: 2,
+      },
+      { name: 'the margin holds exactly without it: it drains', servers: [ready('a', 4), old('o1', 4)], actions: ['drain o1'], free: 4 },
       {
         name: 'it would not hold: one server of the new version first (a surge of one)',
         servers: [ready('a', 2), old('o1', 3)],
         actions: ['launch 1'],
+        free: 15,
       },
+      { name: 'free exactly at the upscale margin is no shortage: the rollout goes on with a surge', servers: [ready('a', 0), old('o1', 4)], actions: ['launch 1'], free: 14 },
+      {
+        name: 'the rollout goes on the moment the launch back-off ends',
+        servers: [ready('a', 5), old('o1', 4), old('o2', 8)],
+        launchFailures: { consecutive: 1, lastAt: NOW - 5 * SECOND },
+        actions: ['drain o2'],
+      },
+      { name: 'a draining server does not count toward MIN_SERVERS for it', servers: [ready('a', 9), old('o1', 4), draining('d', 0)], settings: { minServers: 2 }, actions: ['launch 1'] },
       { name: 'nothing while a launch is in flight: an old server goes only for room that is up', servers: [ready('a', 2), old('o1', 3), launching('l')], actions: [] },
       {
         name: 'nothing during the launch back-off: a new version that fails to start stalls the rollout',
@@ -682,7 +782,13 @@ describe('decideScaling', () => {
         actions: [],
       },
       { name: 'one outdated server already draining: the next waits (the pace)', servers: [ready('a', 5), old('o1', 8), old('o2', 8, { state: 'draining' })], actions: [] },
-      { name: 'ROLLOUT_MAX_DRAINING=2: a second one drains', servers: [ready('a', 9), old('o1', 6), old('o2', 8, { state: 'draining' })], settings: { rolloutMaxDraining: 2 }, actions: ['drain o1'] },
+      {
+        name: 'ROLLOUT_MAX_DRAINING=2: a second one drains',
+        servers: [ready('a', 9), old('o1', 6), old('o2', 8, { state: 'draining' })],
+        settings: { rolloutMaxDraining: 2 },
+        actions: ['drain o1'],
+        reason: /^rolling out: 2 server\(s\) run an older version; /,
+      },
       { name: 'ROLLOUT_MAX_DRAINING=0: no rollout', servers: [ready('a', 5), old('o1', 4), old('o2', 8)], settings: { rolloutMaxDraining: 0 }, actions: [] },
       { name: 'never below MIN_SERVERS for it', servers: [ready('a', 9), old('o1', 4)], settings: { minServers: 2 }, actions: ['launch 1'] },
       { name: 'no surge at MAX_SERVERS', servers: [ready('a', 2), old('o1', 3)], settings: { maxServers: 2 }, actions: [] },
@@ -700,6 +806,11 @@ describe('decideScaling', () => {
       {
         name: 'short of room, a current draining server comes back before an outdated one with more room',
         servers: [ready('a', 0), old('o1', 9, { state: 'draining' }), draining('d', 5)],
+        actions: ['reactivate d'],
+      },
+      {
+        name: 'short of room, a current draining server comes back first, listed the other way round',
+        servers: [ready('a', 0), draining('d', 5), old('o1', 9, { state: 'draining' })],
         actions: ['reactivate d'],
       },
       {
@@ -747,6 +858,7 @@ describe('decideScaling', () => {
         actions: [],
         free: 0,
         heldBack: /1 launch failures in a row; next launch in 1 ms/,
+        heldBackBy: 'launch-backoff',
       },
       {
         name: '1 failure: launches once the base delay has passed',
