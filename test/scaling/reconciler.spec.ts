@@ -423,10 +423,9 @@ describe('Reconciler: probe outage', () => {
 });
 
 describe('Reconciler: probe outage longer than the grace', () => {
-  // A known bug, left in src/ for now: the pass that sees the outage end decides before the
-  // reconciler notes the end (noteProbeOutage runs after decideScaling), so its policy still counts
-  // the grace of a failing server with players from its last report, and stops it at once.
-  it.failing('does not stop a server with players in the pass that sees the outage end', async () => {
+  // The policy counts the pass that sees the outage end as its end: the reconciler notes the end
+  // only after the decision (this stopped the server at once before).
+  it('does not stop a server with players in the pass that sees the outage end', async () => {
     const { clock, prober, reconciler } = setUp([platformServer('a'), platformServer('b')]);
     prober.answer('a', up(5));
     prober.answer('b', up(5));
