@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DRAINING_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
 import { ECS_ENV, launchInstanceAsManager } from '../support/ecs';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
-import { ArrivedPlayer, arrive, connectPlayer, leave } from '../support/players';
+import { ArrivedPlayer, arrive, arriveAskingAgain, connectPlayer, leave } from '../support/players';
 
 const TOKEN = 'ecs-test-admin-token-012345';
 
@@ -59,7 +59,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
 
     for (let i = 0; i < 12; i++) {
       // As a game client does on a 503: ask again until a place is free (the second server may still be starting).
-      players.push(await waitFor(`a place for player ${i + 1}`, () => arrive(manager).catch(() => undefined)));
+      players.push(await arriveAskingAgain(manager, `a place for player ${i + 1}`));
       await sleep(300);
     }
     await waitFor('the fleet to grow', async () => (await acceptingServers(manager)).length >= 2);

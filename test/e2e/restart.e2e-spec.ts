@@ -12,7 +12,7 @@ import {
   waitFor,
 } from '../support/manager';
 import { killManager, ManagerProcess, spawnManager } from '../support/manager-process';
-import { ArrivedPlayer, arrive, leave } from '../support/players';
+import { ArrivedPlayer, arrive, arriveAskingAgain, leave } from '../support/players';
 
 describe('a manager that restarts finds its fleet again', () => {
   let players: ArrivedPlayer[] = [];
@@ -40,7 +40,7 @@ describe('a manager that restarts finds its fleet again', () => {
     await waitFor('one ready server', async () => (await acceptingServers(first)).length === 1);
     const arrived: ArrivedPlayer[] = [];
     for (let i = 0; i < 22; i++) {
-      arrived.push(await arrive(first));
+      arrived.push(await arriveAskingAgain(first, `a place for player ${i + 1}`));
       await sleep(150);
     }
     await waitFor('three servers', async () => (await recordedServers(stateDir)).length >= 3);

@@ -9,7 +9,7 @@ import {
   waitFor,
 } from '../support/manager';
 import { endScenario } from '../support/scenario';
-import { ArrivedPlayer, arrive, leave } from '../support/players';
+import { ArrivedPlayer, arrive, arriveAskingAgain, leave } from '../support/players';
 
 describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, SERVER_CAPACITY=10)', () => {
   let manager: RunningManager;
@@ -21,11 +21,9 @@ describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, 
     manager = await startManager({ SLEEP_TIME: '0.5' });
     await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
 
-    // A game client asks again on a 503. How many had to is the simulator's and the benchmark's
-    // figure (a server's start here takes as long as the machine is loaded); this test holds the
-    // growth and the return to one server.
+    // This test holds the growth and the return to one server; each player asks again on a 503.
     for (let i = 0; i < 25; i++) {
-      players.push(await waitFor(`a place for player ${i + 1}`, () => arrive(manager).catch(() => undefined)));
+      players.push(await arriveAskingAgain(manager, `a place for player ${i + 1}`));
       await sleep(150);
     }
 

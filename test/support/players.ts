@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { getJson, RunningManager } from './manager';
+import { getJson, RunningManager, waitFor } from './manager';
 
 /** Connects like a deployed game client: a WebSocket on /ws/connect/ of the address it was given. */
 export function connectPlayer(address: string): Promise<WebSocket> {
@@ -21,6 +21,15 @@ export async function arrive(manager: RunningManager): Promise<ArrivedPlayer> {
   const answer = await getJson<{ available?: string }>(`${manager.url}/available-gameserver/`);
   if (answer.status !== 200 || !answer.body.available) throw new Error(`allocation failed: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
   return { address: answer.body.available, socket: await connectPlayer(answer.body.available) };
+}
+
+/**
+ * As a game client does: asks again on a 503 until it has a place. A fleet still growing answers
+ * 503 for a moment, and how long depends on how fast the machine starts a server; how often that
+ * happens is the simulator's and the benchmark's figure, not a test's.
+ */
+export function arriveAskingAgain(manager: RunningManager, what = 'a place'): Promise<ArrivedPlayer> {
+  return waitFor(what, () => arrive(manager).catch(() => undefined));
 }
 
 export async function leave(players: ArrivedPlayer[]): Promise<void> {
