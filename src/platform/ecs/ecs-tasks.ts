@@ -82,9 +82,7 @@ export class EcsTasks {
         busy.add(instanceId);
         continue;
       }
-      const arns: string[] = [];
-      const pages = paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, containerInstance: instance.containerInstanceArn, desiredStatus: 'STOPPED' });
-      for await (const page of pages) arns.push(...(page.taskArns ?? []));
+      const arns = await this.taskArnsOn(instance.containerInstanceArn as string, 'STOPPED');
       if (arns.length > 0 && (await this.describe(arns)).tasks.some((task) => task.lastStatus !== 'STOPPED')) busy.add(instanceId);
     }
     return busy;
@@ -95,11 +93,15 @@ export class EcsTasks {
    * StartTask whose answer was lost may have started it (StartTask takes no client token).
    */
   async startedOn(containerInstanceArn: string, serverId: string): Promise<string | undefined> {
-    const arns: string[] = [];
-    const pages = paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, containerInstance: containerInstanceArn, desiredStatus: 'RUNNING' });
-    for await (const page of pages) arns.push(...(page.taskArns ?? []));
+    const arns = await this.taskArnsOn(containerInstanceArn, 'RUNNING');
     if (arns.length === 0) return undefined;
     return (await this.describe(arns)).tasks.find((task) => serverIdOf(task) === serverId)?.taskArn;
+  }
+
+  private async taskArnsOn(containerInstance: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+    const arns: string[] = [];
+    for await (const page of paginateListTasks({ client: this.ecs, pageSize: 100 }, { cluster: this.cluster, containerInstance, desiredStatus })) arns.push(...(page.taskArns ?? []));
+    return arns;
   }
 
   private async describeContainerInstances(containerInstanceArns: readonly string[]): Promise<ContainerInstance[]> {
