@@ -165,7 +165,11 @@ describe('managers sharing a DynamoDB lease (dynalite)', () => {
     const lastAccepted = a.acceptedWrites.at(-1)!;
     const aLastUntil = Math.max(...a.fence.windows.map((w) => w.until));
     const bFirstOpened = b.fence.windows[0].openedAt;
-    expect(aLastUntil).toBeCloseTo(lastAccepted + DURATION_MS * (1 - ACTING_MARGIN_SHARE), 0);
+    // The manager reads its clock just before it builds and sends the write, this wrapper just after:
+    // never later than the lease allows, and earlier only by that moment (a few ms; more on a loaded machine).
+    const allowedUntil = lastAccepted + DURATION_MS * (1 - ACTING_MARGIN_SHARE);
+    expect(aLastUntil).toBeLessThanOrEqual(allowedUntil + 0.5);
+    expect(aLastUntil).toBeGreaterThan(allowedUntil - 100);
     expect(aLastUntil).toBeLessThan(bFirstOpened);
     // ...and the standby acted only once the old lease had ended by the same clock.
     expect(bFirstOpened).toBeGreaterThanOrEqual(lastAccepted + DURATION_MS);
