@@ -6,6 +6,8 @@ import { HealthProber } from '../src/fleet/health-prober';
 import { FleetMetrics } from '../src/metrics/fleet-metrics';
 import { GameServerPlatform, PlatformListing, PlatformServer } from '../src/platform/game-server-platform';
 import { policySettingsFrom } from '../src/scaling/policy-settings.provider';
+import { AdaptiveMargin } from '../src/scaling/adaptive-margin';
+import { bootPriorMs } from '../src/scaling/launch-times';
 import { Reconciler } from '../src/scaling/reconciler.service';
 
 /** The platform port, answering discovery with the given servers and counting every call. */
@@ -70,7 +72,8 @@ export async function managerPass(addresses: readonly string[], concurrency: num
     addresses.map((address, index) => ({ id: `bench-${index}`, address, probeAddress: address, version: 'bench', outdated: false, platformIds: {} })),
   );
   const registry = new FleetRegistry(settings);
-  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, policySettingsFrom(settings), new FleetMetrics(settings));
+  const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
+  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, policySettingsFrom(settings), new FleetMetrics(settings), adaptive, settings);
   registry.rebuild(await platform.discover(), Date.now());
   const discoveryCalls = platform.calls;
   return {

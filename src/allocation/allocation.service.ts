@@ -6,6 +6,7 @@ import { FleetDiscovery } from '../fleet/fleet-discovery.service';
 import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
+import { Reconciler } from '../scaling/reconciler.service';
 
 @Injectable()
 export class AllocationService {
@@ -16,6 +17,7 @@ export class AllocationService {
     private readonly metrics: FleetMetrics,
     private readonly lifecycle: ManagerLifecycle,
     private readonly discovery: FleetDiscovery,
+    private readonly reconciler: Reconciler,
   ) {}
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
@@ -33,7 +35,7 @@ export class AllocationService {
     if (!this.discovery.isActing) return this.settings.BACKUP_GAMESERVER ? this.noRoom() : { kind: 'standby' };
     const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
     // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
-    if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.settings.UPSCALE_MARGIN) this.loop.requestPass();
+    if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.reconciler.heldMargins().upscaleMargin) this.loop.requestPass();
     return allocation ? { kind: 'server', ...allocation } : this.noRoom();
   }
 

@@ -37,6 +37,9 @@ export const ADDRESS_KINDS = ['public', 'private'] as const;
 export type AddressKind = (typeof ADDRESS_KINDS)[number];
 export const PUBLIC_IP_MODES = ['ENABLED', 'DISABLED'] as const;
 export type EcsLaunchType = (typeof ECS_LAUNCH_TYPES)[number];
+export const MARGIN_MODES = ['fixed', 'adaptive'] as const;
+/** fixed: the policy holds UPSCALE_MARGIN; adaptive: at least that, and what the demand's growth over a boot needs. */
+export type MarginMode = (typeof MARGIN_MODES)[number];
 
 /**
  * Every setting of the manager, read from the environment (and `.env`), with its default.
@@ -84,6 +87,9 @@ export class Settings {
   @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
   DOWNSCALE_MARGIN = 18;
 
+  @toText() @IsIn(MARGIN_MODES, { message: `must be one of: ${MARGIN_MODES.join(', ')}` })
+  MARGIN_MODE: MarginMode = 'fixed';
+
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   @Max(MAX_SERVER_CAPACITY, { message: `must be a whole number from 1 to ${MAX_SERVER_CAPACITY}, the most places a health report may show` })
   SERVER_CAPACITY = 10;
@@ -101,7 +107,7 @@ export class Settings {
   MAX_SERVERS = 100;
 
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
-  MAX_LAUNCHES_IN_FLIGHT = 5;
+  MAX_LAUNCHES_IN_FLIGHT = 20;
 
   /** Servers of an older game server version drained at once by a rollout; 0: no rollout. */
   @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))

@@ -50,12 +50,18 @@ export interface AllocationResult {
  * synchronous, so an allocation can never interleave with another allocation or a probe result:
  * that is what keeps the places handed out within what servers reported.
  */
+export interface DemandCounts {
+  readonly handedOut: number;
+  readonly turnedAway: number;
+}
+
 @Injectable()
 export class FleetRegistry {
   private readonly servers = new Map<string, GameServer>();
   private readonly reservationTimeoutMs: number;
   private rebuiltAt?: number;
   private turnedAway = 0;
+  private handedOut = 0;
   private lastScan?: AllocationScan;
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
   private readonly removedSinceResync = new Set<string>();
@@ -203,15 +209,17 @@ export class FleetRegistry {
       return { freeLeft: scan.freeLeft, launching: scan.launching };
     }
     target.reservations.push(now);
+    this.handedOut += 1;
     scan.freeLeft -= 1;
     return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };
   }
 
-  /** Players turned away since the last call: the policy's unmet demand. */
-  takeUnmetDemand(): number {
-    const count = this.turnedAway;
+  /** Places handed out, and players turned away (the policy's unmet demand), since the last call. */
+  takeDemand(): DemandCounts {
+    const counts = { handedOut: this.handedOut, turnedAway: this.turnedAway };
+    this.handedOut = 0;
     this.turnedAway = 0;
-    return count;
+    return counts;
   }
 
   /** Addresses of the servers that take players now. */

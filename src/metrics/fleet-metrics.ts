@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { Settings } from '../config/settings';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
 import { AllocationOutcome } from '../domain/allocation-outcome';
+import { HeldMargins, MarginEstimate } from '../domain/margins';
 import { ActionOrigin, ScalingActionKind } from '../domain/scaling-action';
 
 export const METRIC_PREFIX = 'fleet_manager_';
@@ -68,6 +69,23 @@ export class FleetMetrics {
     registers: [this.registry],
   });
 
+  private readonly effectiveUpscale = new Gauge({
+    name: `${METRIC_PREFIX}effective_upscale_margin`,
+    help: 'The upscale margin the last pass held: UPSCALE_MARGIN, or in MARGIN_MODE=adaptive the margin the demand needs (never below UPSCALE_MARGIN)',
+    registers: [this.registry],
+  });
+  private readonly effectiveDownscale = new Gauge({
+    name: `${METRIC_PREFIX}effective_downscale_margin`,
+    help: 'The downscale margin the last pass held: DOWNSCALE_MARGIN, moved up with the adaptive margin',
+    registers: [this.registry],
+  });
+  private readonly adaptiveEstimate = new Gauge({
+    name: `${METRIC_PREFIX}adaptive_margin_estimate`,
+    help: 'The adaptive estimate of the last pass (also in fixed mode): the margin, the expected growth of demand and the room for its noise over the horizon (places), the boot time counted on (seconds)',
+    labelNames: ['figure'] as const,
+    registers: [this.registry],
+  });
+
   private readonly probeOutageGauge = new Gauge({
     name: `${METRIC_PREFIX}probe_outage`,
     help: '1 while so many servers that were healthy fail their probes at once (PROBE_OUTAGE_THRESHOLD) that the manager suspects itself and stops, launches and drains nothing for it; else 0',
@@ -121,6 +139,15 @@ export class FleetMetrics {
   fleetCounted(byState: Readonly<Record<ServerState, number>>, freeCapacity: number): void {
     for (const state of SERVER_STATES) this.servers.set({ state }, byState[state]);
     this.freeCapacity.set(freeCapacity);
+  }
+
+  marginsHeld({ upscaleMargin, downscaleMargin, estimate }: HeldMargins & { readonly estimate: MarginEstimate }): void {
+    this.effectiveUpscale.set(upscaleMargin);
+    this.effectiveDownscale.set(downscaleMargin);
+    this.adaptiveEstimate.set({ figure: 'margin' }, estimate.upscaleMargin);
+    this.adaptiveEstimate.set({ figure: 'growth' }, estimate.growth);
+    this.adaptiveEstimate.set({ figure: 'noise' }, estimate.noise);
+    this.adaptiveEstimate.set({ figure: 'boot_seconds' }, estimate.bootMs / 1000);
   }
 
   allocated(outcome: AllocationOutcome['kind'], seconds: number): void {

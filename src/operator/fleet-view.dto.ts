@@ -1,3 +1,4 @@
+import { MARGIN_MODES, MarginMode } from '../config/settings';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
 
@@ -26,12 +27,27 @@ export class FleetTotalsDto {
   @ApiProperty({ description: 'free places on ready servers plus SERVER_CAPACITY per launching server' }) freeCapacity!: number;
 }
 
-export class MarginsDto {
-  @ApiProperty() upscaleMargin!: number;
+export class MarginEstimateDto {
+  @ApiProperty({ description: 'the margin adaptive mode holds: the growth and the noise over the horizon, at least UPSCALE_MARGIN' }) upscaleMargin!: number;
   @ApiProperty() downscaleMargin!: number;
+  @ApiProperty({ description: 'the boot time counted on: the 90th percentile of the last 20 launches, or the platform prior' }) bootMs!: number;
+  @ApiProperty({ description: 'the boot time and one pass' }) horizonMs!: number;
+  @ApiProperty({ description: 'net growth of demand expected over the horizon (places)' }) growth!: number;
+  @ApiProperty({ description: 'room for the noise of demand over the horizon (places)' }) noise!: number;
+  @ApiProperty({ enum: ['configured', 'demand'] }) basis!: 'configured' | 'demand';
+}
+
+export class MarginsDto {
+  @ApiProperty({ description: 'UPSCALE_MARGIN' }) upscaleMargin!: number;
+  @ApiProperty({ description: 'DOWNSCALE_MARGIN' }) downscaleMargin!: number;
   @ApiProperty() serverCapacity!: number;
   @ApiProperty() minServers!: number;
   @ApiProperty() maxServers!: number;
+  @ApiProperty({ enum: MARGIN_MODES }) mode!: MarginMode;
+  @ApiProperty({ description: 'the upscale margin the last pass held: UPSCALE_MARGIN, or the adaptive one' }) effectiveUpscaleMargin!: number;
+  @ApiProperty() effectiveDownscaleMargin!: number;
+  @ApiProperty({ type: MarginEstimateDto, required: false, description: 'the adaptive estimate of the last pass (in fixed mode too); absent before the first pass' })
+  estimate?: MarginEstimateDto;
 }
 
 export class UnadoptedServerDto {

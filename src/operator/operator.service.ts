@@ -30,11 +30,22 @@ export class OperatorService {
     const serversByState = countByState(servers);
     const freeCapacity = freeCapacityOf(servers, this.policy.serverCapacity);
     const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = this.policy;
+    const held = this.reconciler.heldMargins();
     return {
       platform: this.platform.name,
       manager: this.leadership.status(),
       totals: { serversByState, freeCapacity },
-      margins: { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers },
+      margins: {
+        upscaleMargin,
+        downscaleMargin,
+        serverCapacity,
+        minServers,
+        maxServers,
+        mode: held.mode,
+        effectiveUpscaleMargin: held.upscaleMargin,
+        effectiveDownscaleMargin: held.downscaleMargin,
+        estimate: held.estimate,
+      },
       servers,
       unadopted: [...this.platform.unadopted()],
     };

@@ -1,6 +1,7 @@
 import { ServerState } from '../domain/server-state';
 import { LaunchFailures } from '../domain/fleet-snapshot';
 import { ScalingDecision } from '../domain/scaling-action';
+import { HeldMargins } from '../domain/margins';
 
 /** One policy decision as operators see it: when, what the policy saw, and what it did and why. */
 export interface DecisionRecord {
@@ -17,6 +18,7 @@ export interface DecisionRecord {
   readonly launchFailures: LaunchFailures;
   /** Players turned away since the previous pass. */
   readonly unmetDemand: number;
+  readonly margins: HeldMargins;
   readonly decision: ScalingDecision;
 }
 

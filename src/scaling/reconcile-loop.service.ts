@@ -3,10 +3,9 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Subscription } from 'rxjs';
 import { Settings } from '../config/settings';
 import { FleetDiscovery } from '../fleet/fleet-discovery.service';
+import { MIN_PASS_GAP_MS, passGapMs } from './pass-gap';
 import { Reconciler } from './reconciler.service';
 
-/** Even SLEEP_TIME=0 leaves this much between passes, so the manager never spins. */
-export const MIN_PASS_GAP_MS = 100;
 const TIMER_NAME = 'reconcile-pass';
 
 /**
@@ -38,7 +37,7 @@ export class ReconcileLoop implements OnApplicationBootstrap, OnModuleDestroy, B
     private readonly scheduler: SchedulerRegistry,
     settings: Settings,
   ) {
-    this.gapMs = Math.max(settings.SLEEP_TIME * 1000, MIN_PASS_GAP_MS);
+    this.gapMs = passGapMs(settings.SLEEP_TIME);
   }
 
   onApplicationBootstrap(): void {

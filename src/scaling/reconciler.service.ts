@@ -6,7 +6,12 @@ import { countByState } from '../domain/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
 import { decisionKey, DecisionRecord } from './decision-record';
-import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
+import { HeldMargins, MarginEstimate } from '../domain/margins';
+import { Settings } from '../config/settings';
+import { AdaptiveMargin, placesInUse } from './adaptive-margin';
+import { withMargins } from './margin-estimator';
+import { passGapMs } from './pass-gap';
+import { LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
 import { ActionOrigin, ProbeOutage, ScalingAction, ScalingDecision } from '../domain/scaling-action';
@@ -16,7 +21,7 @@ const DECISIONS_KEPT = 50;
 
 
 /** What the policy saw when it chose an action, logged with the action. */
-type PolicyInputs = Pick<DecisionRecord, 'serversByState' | 'launchFailures' | 'unmetDemand'> & { readonly freeCapacity: number };
+type PolicyInputs = Pick<DecisionRecord, 'serversByState' | 'launchFailures' | 'unmetDemand' | 'margins'> & { readonly freeCapacity: number };
 
 /** A record in the making: the last one's repeats grow while passes decide the same. */
 type KeptDecision = { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] } & { key: string };
@@ -36,6 +41,7 @@ export class Reconciler {
   private readonly decisions: KeptDecision[] = [];
   private outage?: { readonly since: number; readonly figures: ProbeOutage };
   private outageEndedAt?: number;
+  private held?: HeldMargins & { readonly estimate: MarginEstimate };
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -43,6 +49,8 @@ export class Reconciler {
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
     private readonly metrics: FleetMetrics,
+    private readonly adaptive: AdaptiveMargin,
+    private readonly settings: Settings,
   ) {}
 
   async runPass(): Promise<ScalingDecision> {
@@ -50,14 +58,16 @@ export class Reconciler {
     await this.probeAll();
     const now = Date.now();
     const servers = this.registry.snapshot(now);
-    const unmetDemand = this.registry.takeUnmetDemand();
+    const { handedOut, turnedAway: unmetDemand } = this.registry.takeDemand();
+    const margins = this.holdMargins(now, servers, handedOut, unmetDemand);
     const decision = decideScaling(
       { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
-      this.policy,
+      margins.mode === 'adaptive' ? withMargins(this.policy, margins) : this.policy,
     );
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
-    const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand };
+    this.metrics.marginsHeld(margins);
+    const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
     if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage) {
       this.remember(decision, seen, now);
@@ -67,6 +77,25 @@ export class Reconciler {
     for (const action of decision.actions) this.apply(action, 'policy', inputs, now);
     this.metrics.passFinished((performance.now() - started) / 1000);
     return decision;
+  }
+
+  /** The margins the last pass held: the configured ones before the first pass, or in fixed mode. */
+  heldMargins(): HeldMargins {
+    return this.held ?? { mode: this.settings.MARGIN_MODE, upscaleMargin: this.policy.upscaleMargin, downscaleMargin: this.policy.downscaleMargin };
+  }
+
+  /**
+   * Feeds the pass's demand to the adaptive margin and asks its estimate. In fixed mode the
+   * estimate is only reported (metrics, decisions), so operators can see what adaptive would hold.
+   */
+  private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number): HeldMargins & { readonly estimate: MarginEstimate } {
+    this.adaptive.demand.handedOut(now, handedOut);
+    this.adaptive.demand.turnedAway(now, turnedAway);
+    const estimate = this.adaptive.estimate(now, placesInUse(servers, this.policy.serverCapacity), this.policy, passGapMs(this.settings.SLEEP_TIME));
+    const mode = this.settings.MARGIN_MODE;
+    const held = mode === 'adaptive' ? estimate : this.policy;
+    this.held = { mode, upscaleMargin: held.upscaleMargin, downscaleMargin: held.downscaleMargin, estimate };
+    return this.held;
   }
 
   /** Decisions that did something, oldest first. */
@@ -118,7 +147,11 @@ export class Reconciler {
       if (!change) return;
       const error = result.ok ? undefined : result.error;
       this.logger.log({ serverId: target.id, address: target.address, ...change, error }, `server ${target.id} ${change.from} -> ${change.to}`);
-      if (change.from === 'launching') this.launchFailures = { consecutive: 0 };
+      if (change.from === 'launching') {
+        this.launchFailures = { consecutive: 0 };
+        // From launch to the first healthy probe: the boot time the adaptive margin looks ahead by.
+        if (change.to === 'ready') this.adaptive.launchTimes.record(probedAt - target.launchedAt);
+      }
     });
     this.metrics.probesFailed(failures);
   }

@@ -1,13 +1,21 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { FleetModule } from '../fleet/fleet.module';
+import { Settings } from '../config/settings';
+import { AdaptiveMargin } from './adaptive-margin';
+import { bootPriorMs } from './launch-times';
 import { policySettingsProvider } from './policy-settings.provider';
 import { ReconcileLoop } from './reconcile-loop.service';
 import { Reconciler } from './reconciler.service';
 
 @Module({
   imports: [ScheduleModule.forRoot(), FleetModule],
-  providers: [policySettingsProvider, Reconciler, ReconcileLoop],
+  providers: [
+    policySettingsProvider,
+    { provide: AdaptiveMargin, inject: [Settings], useFactory: (s: Settings) => new AdaptiveMargin(bootPriorMs(s.PLATFORM, s.ECS_LAUNCH_TYPE)) },
+    Reconciler,
+    ReconcileLoop,
+  ],
   exports: [ReconcileLoop, Reconciler, policySettingsProvider],
 })
 export class ScalingModule {}

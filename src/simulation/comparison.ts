@@ -1,3 +1,4 @@
+import { combineReports } from './combined-report';
 import { CURRENT_POLICY, LEGACY_POLICY, SimulatedPolicy } from './scaling-policies';
 import { BootTime, simulate } from './simulation';
 import { managerSettings } from './simulation-settings';
@@ -31,7 +32,8 @@ export interface ComparisonBase {
   /** Manager settings every configuration starts from. */
   readonly env: Readonly<Record<string, string>>;
   readonly boot: BootTime;
-  readonly seed: number;
+  /** Each configuration runs once per seed; a row adds them up (combineReports). */
+  readonly seeds: readonly number[];
 }
 
 export interface ComparisonRow {
@@ -39,11 +41,13 @@ export interface ComparisonRow {
   readonly report: SimulationReport;
 }
 
-/** Every configuration on the same trace and seed, so they face the very same players. */
+/** Every configuration on the same trace and seeds, so they face the very same players. */
 export function compareOnTrace(trace: Trace, configurations: readonly Configuration[], base: ComparisonBase): ComparisonRow[] {
   return configurations.map((configuration) => {
-    const { settings, sleepTimeSeconds } = managerSettings({ ...base.env, ...configuration.env });
-    const { report } = simulate(trace, { settings, sleepTimeSeconds, boot: base.boot, seed: base.seed, policy: configuration.policy });
-    return { label: configuration.label, report };
+    const { settings, sleepTimeSeconds, marginMode } = managerSettings({ ...base.env, ...configuration.env });
+    const reports = base.seeds.map(
+      (seed) => simulate(trace, { settings, sleepTimeSeconds, marginMode, boot: base.boot, seed, policy: configuration.policy }).report,
+    );
+    return { label: configuration.label, report: combineReports(reports) };
   });
 }

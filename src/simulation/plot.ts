@@ -5,6 +5,8 @@ export interface PlotInfo {
   /** Up to two lines under the title: the settings of the run. */
   readonly subtitle: readonly string[];
   readonly upscaleMargin: number;
+  /** The margin moved with the demand (MARGIN_MODE=adaptive): the legend says so. */
+  readonly adaptive?: boolean;
 }
 
 const WIDTH = 1100;
@@ -22,6 +24,7 @@ const COLORS = {
   margin: '#2ca02c',
   failed: '#d62728',
   servers: '#333333',
+  bound: '#8c564b',
   launching: '#ff7f0e',
   draining: '#9467bd',
 };
@@ -33,8 +36,8 @@ const COLORS = {
 export function plotSvg(timeline: readonly TimelineSample[], info: PlotInfo): string {
   const endMs = timeline.length > 0 ? timeline[timeline.length - 1].at : 1;
   const x = (at: number) => LEFT + (at / Math.max(endMs, 1)) * PLOT_WIDTH;
-  const placesMax = niceCeiling(Math.max(info.upscaleMargin, ...timeline.map((s) => Math.max(s.places, s.players, s.free))));
-  const serversMax = niceCeiling(Math.max(1, ...timeline.map((s) => s.servers)));
+  const placesMax = niceCeiling(Math.max(info.upscaleMargin, ...timeline.map((s) => Math.max(s.places, s.players, s.free, s.margin))));
+  const serversMax = niceCeiling(Math.max(1, ...timeline.map((s) => Math.max(s.servers, s.boundServers))));
   const yPlaces = (v: number) => TOP_PANEL.top + TOP_PANEL.height * (1 - v / placesMax);
   const yServers = (v: number) => BOTTOM_PANEL.top + BOTTOM_PANEL.height * (1 - v / serversMax);
   const failedTotal = timeline.reduce((sum, s) => sum + s.failed, 0);
@@ -50,6 +53,8 @@ export function plotSvg(timeline: readonly TimelineSample[], info: PlotInfo): st
       .join(' ');
   const line = (value: (s: TimelineSample) => number, y: (v: number) => number, color: string) =>
     `<polyline fill="none" stroke="${color}" stroke-width="1.6" stroke-linejoin="round" points="${steps(value, y)}"/>`;
+  const dashed = (value: (s: TimelineSample) => number, y: (v: number) => number, color: string) =>
+    `<polyline fill="none" stroke="${color}" stroke-width="1.4" stroke-dasharray="5 4" points="${steps(value, y)}"/>`;
   const area = (value: (s: TimelineSample) => number, y: (v: number) => number, color: string) =>
     `<polygon fill="${color}" fill-opacity="0.25" stroke="none" points="${x(0).toFixed(1)},${y(0).toFixed(1)} ${steps(value, y)} ${x(endMs).toFixed(1)},${y(0).toFixed(1)}"/>`;
   const failedTicks = timeline
@@ -68,22 +73,24 @@ export function plotSvg(timeline: readonly TimelineSample[], info: PlotInfo): st
     line((s) => s.players, yPlaces, COLORS.players),
     line((s) => s.places, yPlaces, COLORS.places),
     line((s) => s.free, yPlaces, COLORS.free),
-    `<line x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${yPlaces(info.upscaleMargin)}" y2="${yPlaces(info.upscaleMargin)}" stroke="${COLORS.margin}" stroke-width="1" stroke-dasharray="5 4"/>`,
+    `<polyline fill="none" stroke="${COLORS.margin}" stroke-width="1" stroke-dasharray="5 4" points="${steps((s) => s.margin, yPlaces)}"/>`,
     failedTicks,
     area((s) => s.launching, yServers, COLORS.launching),
     area((s) => s.draining, yServers, COLORS.draining),
     line((s) => s.servers, yServers, COLORS.servers),
+    dashed((s) => s.boundServers, yServers, COLORS.bound),
     legend(TOP_PANEL.top, [
       { color: COLORS.players, label: 'players (demand)', fill: true },
       { color: COLORS.places, label: 'capacity (places up)' },
       { color: COLORS.free, label: 'free places (ready)' },
-      { color: COLORS.margin, label: `upscale margin (${info.upscaleMargin})`, dash: true },
+      { color: COLORS.margin, label: info.adaptive ? `adaptive margin (>= ${info.upscaleMargin})` : `upscale margin (${info.upscaleMargin})`, dash: true },
       { color: COLORS.failed, label: `failed allocations (${failedTotal})` },
     ]),
     legend(BOTTOM_PANEL.top, [
       { color: COLORS.servers, label: 'servers (all)' },
       { color: COLORS.launching, label: 'launching', fill: true },
       { color: COLORS.draining, label: 'draining', fill: true },
+      { color: COLORS.bound, label: 'clairvoyant bound', dash: true },
     ]),
     `</svg>`,
   ];

@@ -9,6 +9,8 @@ interface Column {
 
 const whole = (n: number) => String(Math.round(n));
 const oneDecimal = (n: number) => n.toFixed(1);
+/** Server-hours as a multiple of the clairvoyant bound: 1.00 is what no policy can beat. */
+const boundRatio = (r: SimulationReport) => (r.boundServerHours > 0 ? `${(r.serverHours / r.boundServerHours).toFixed(2)}x` : '-');
 
 const COLUMNS: readonly Column[] = [
   { title: 'players', value: (r) => whole(r.players) },
@@ -16,6 +18,8 @@ const COLUMNS: readonly Column[] = [
   { title: 'failed %', value: (r) => (r.players > 0 ? ((100 * r.failedAllocations) / r.players).toFixed(2) : '0.00') },
   { title: 'idle place-h', value: (r) => oneDecimal(r.idlePlaceHours) },
   { title: 'server-h', value: (r) => oneDecimal(r.serverHours) },
+  { title: 'bound server-h', value: (r) => oneDecimal(r.boundServerHours) },
+  { title: 'x bound', value: (r) => boundRatio(r) },
   { title: 'peak servers', value: (r) => whole(r.peakServers) },
   { title: 'launches', value: (r) => whole(r.launches) },
   { title: 'drains', value: (r) => whole(r.drains) },
@@ -48,7 +52,7 @@ export function reportText(report: SimulationReport): string {
     ['players arrived', whole(report.players)],
     ['failed allocations', `${whole(report.failedAllocations)}${failedShare}`],
     ['idle capacity', `${oneDecimal(report.idlePlaceHours)} place-hours above the upscale margin`],
-    ['server-hours', oneDecimal(report.serverHours)],
+    ['server-hours', `${oneDecimal(report.serverHours)} (${boundRatio(report)} the clairvoyant bound of ${oneDecimal(report.boundServerHours)})`],
     ['peak', `${whole(report.peakPlayers)} players, ${whole(report.peakServers)} servers`],
     ['launches', whole(report.launches)],
     ['drains', whole(report.drains)],

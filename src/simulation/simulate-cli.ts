@@ -1,14 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { InvalidSettingsError } from '../config/validate-settings';
-import { compareOnTrace } from './comparison';
+import { ComparisonBase, ComparisonRow, compareOnTrace } from './comparison';
+import { cheapestFixedMargin } from './margin-search';
 import { plotSvg } from './plot';
 import { comparisonTable, reportText } from './report-format';
 import { parseSimulateArgs, SimulateOptions, UsageError, USAGE } from './simulate-options';
 import { simulate, SimulationError } from './simulation';
 import { managerSettings, SIMULATED_SETTINGS } from './simulation-settings';
 import { bundledTraceNames, loadTrace } from './trace-files';
-import { InvalidTraceError } from './trace';
+import { InvalidTraceError, Trace } from './trace';
 
 function main(argv: readonly string[]): number {
   const options = parseSimulateArgs(argv);
@@ -43,11 +44,11 @@ function readEnvFile(path: string): string {
 
 function run(options: SimulateOptions): number {
   const trace = loadTrace(options.traces[0], options.csvSession);
-  const { settings, sleepTimeSeconds } = managerSettings(baseEnv(options));
-  const result = simulate(trace, { settings, sleepTimeSeconds, boot: options.boot, seed: options.seed, policy: options.policy });
+  const { settings, sleepTimeSeconds, marginMode } = managerSettings(baseEnv(options));
+  const result = simulate(trace, { settings, sleepTimeSeconds, marginMode, boot: options.boot, seed: options.seed, policy: options.policy });
   console.log(options.json ? JSON.stringify(result.report, null, 2) : reportText(result.report));
   if (options.plot) {
-    const margins = `UPSCALE_MARGIN=${settings.upscaleMargin} DOWNSCALE_MARGIN=${settings.downscaleMargin} SERVER_CAPACITY=${settings.serverCapacity}`;
+    const margins = `MARGIN_MODE=${marginMode} UPSCALE_MARGIN=${settings.upscaleMargin} DOWNSCALE_MARGIN=${settings.downscaleMargin} SERVER_CAPACITY=${settings.serverCapacity}`;
     // The earlier manager had no such limits: showing them would suggest they shaped its run.
     const limits = options.policy.launchBlocksLoop
       ? '(no MIN/MAX_SERVERS, one launch at a time)'
@@ -56,6 +57,7 @@ function run(options: SimulateOptions): number {
       title: `${trace.name}: ${options.policy.name} policy, ${result.report.failedAllocations} failed allocations`,
       subtitle: [`${margins} ${limits}`, `SLEEP_TIME=${sleepTimeSeconds}, servers up ${options.boot.minSeconds}-${options.boot.maxSeconds} s after launch, seed ${options.seed}`],
       upscaleMargin: settings.upscaleMargin,
+      adaptive: marginMode === 'adaptive',
     });
     writeFileSync(options.plot, svg);
     if (!options.json) console.log(`plot written to ${options.plot}`);
@@ -65,22 +67,32 @@ function run(options: SimulateOptions): number {
 
 function compare(options: SimulateOptions): number {
   const names = options.traces.length > 0 ? options.traces : bundledTraceNames();
-  const base = { env: baseEnv(options), boot: options.boot, seed: options.seed };
+  const base = { env: baseEnv(options), boot: options.boot, seeds: options.seeds };
   const results = names.map((name) => {
     const trace = loadTrace(name, options.csvSession);
-    return { trace, rows: compareOnTrace(trace, options.configurations, base) };
+    const rows = compareOnTrace(trace, options.configurations, base);
+    return { trace, rows: options.cheapestFixed === undefined ? rows : [...rows, cheapestFixedRow(trace, base, rows, options.cheapestFixed)] };
   });
   if (options.json) {
     console.log(JSON.stringify(results.map(({ trace, rows }) => ({ trace: trace.name, rows })), null, 2));
     return 0;
   }
   const settingsLine = Object.entries(base.env).map(([key, value]) => `${key}=${value}`).join(' ') || 'the manager defaults';
-  console.log(`Base settings: ${settingsLine}; boot ${options.boot.minSeconds}-${options.boot.maxSeconds} s; seed ${options.seed}\n`);
+  const seeds = options.seeds.length > 1 ? `seeds ${options.seeds[0]}-${options.seeds[options.seeds.length - 1]} added up` : `seed ${options.seeds[0]}`;
+  console.log(`Base settings: ${settingsLine}; boot ${options.boot.minSeconds}-${options.boot.maxSeconds} s; ${seeds}\n`);
   for (const { trace, rows } of results) {
     console.log(options.format === 'markdown' ? `#### ${trace.name}\n\n${trace.description}\n` : `== ${trace.name}: ${trace.description}\n`);
     console.log(comparisonTable(rows, options.format) + '\n');
   }
   return 0;
+}
+
+/** The row of the cheapest fixed margins that fail no more players than the row labelled `label`. */
+function cheapestFixedRow(trace: Trace, base: ComparisonBase, rows: readonly ComparisonRow[], label: string): ComparisonRow {
+  const target = rows.find((row) => row.label === label) as ComparisonRow;
+  const found = cheapestFixedMargin(trace, base, target.report.failedAllocations);
+  if (!found) throw new UsageError(`no fixed margin up to the searched limit fails as few players as "${label}" on ${trace.name}`);
+  return { label: `cheapest fixed for "${label}": ${found.upscaleMargin}/${found.downscaleMargin}`, report: found.report };
 }
 
 try {

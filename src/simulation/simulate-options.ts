@@ -15,6 +15,7 @@ export const USAGE = `Usage:
 
 Options:
   --seed N               random seed (default 1); the same seed gives the same report
+  --seeds A-B            with --compare: run every configuration once per seed from A to B, and add them up
   --set KEY=VALUE        a manager setting, repeatable: ${SIMULATED_SETTINGS.join(', ')}
   --env-file PATH        manager settings from a .env file (--set wins)
   --policy NAME          current (default) or legacy (the earlier manager)
@@ -27,6 +28,7 @@ Options:
   --config SPEC          a configuration to compare, repeatable: "label: KEY=VALUE,KEY=VALUE" (POLICY=legacy allowed);
                          with --config the comparison is current, legacy and yours, else a preset list
   --current-vs-legacy    compare only the current policy and the earlier manager's
+  --cheapest-fixed LABEL with --compare: add the cheapest fixed margins that fail no more players than LABEL
   --markdown             print comparison tables as Markdown
   --help                 this text`;
 
@@ -36,6 +38,8 @@ export interface SimulateOptions {
   readonly command: SimulateCommand;
   readonly traces: readonly string[];
   readonly seed: number;
+  /** --seeds, or the one --seed. */
+  readonly seeds: readonly number[];
   readonly policy: SimulatedPolicy;
   readonly envFile?: string;
   /** --set, applied over the env file. */
@@ -46,6 +50,8 @@ export interface SimulateOptions {
   readonly json: boolean;
   readonly format: TableFormat;
   readonly configurations: readonly Configuration[];
+  /** The label of the configuration the cheapest fixed margins must match. */
+  readonly cheapestFixed?: string;
 }
 
 export class UsageError extends Error {}
@@ -57,6 +63,8 @@ function parseCommandLine(argv: readonly string[]) {
       allowPositionals: true,
       options: {
         seed: { type: 'string', default: '1' },
+        seeds: { type: 'string' },
+        'cheapest-fixed': { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         'env-file': { type: 'string' },
         policy: { type: 'string', default: 'current' },
@@ -83,19 +91,28 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateOptions {
   const command: SimulateCommand = v.help ? 'help' : v.list ? 'list' : v.compare ? 'compare' : 'run';
   if (command === 'run' && positionals.length !== 1) throw new UsageError('give exactly one trace (or --compare for several)');
 
-  const seed = Number(v.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be a whole number from 0 to ${0xffffffff}`);
+  const seed = seedNumber(v.seed as string, '--seed');
+  const seeds = v.seeds === undefined ? [seed] : seedRange(v.seeds);
+  if (v.seeds !== undefined && command !== 'compare') throw new UsageError('--seeds adds up runs of a comparison: use it with --compare');
   const policy = POLICIES[v.policy as string];
   if (!policy) throw new UsageError(`--policy must be one of: ${Object.keys(POLICIES).join(', ')}`);
   if (v.plot !== undefined && command !== 'run') throw new UsageError('--plot draws one run: give one trace without --compare');
 
   const userConfigs = (v.config as string[]).map(configuration);
   const configurations = userConfigs.length > 0 ? [...CURRENT_VS_LEGACY, ...userConfigs] : v['current-vs-legacy'] ? CURRENT_VS_LEGACY : PRESET_CONFIGURATIONS;
+  const cheapestFixed = v['cheapest-fixed'];
+  if (cheapestFixed !== undefined) {
+    if (command !== 'compare') throw new UsageError('--cheapest-fixed searches beside a comparison: use it with --compare');
+    if (!configurations.some((c) => c.label === cheapestFixed)) {
+      throw new UsageError(`--cheapest-fixed: no configuration is labelled "${cheapestFixed}"; there are: ${configurations.map((c) => c.label).join(', ')}`);
+    }
+  }
 
   return {
     command,
     traces: positionals,
     seed,
+    seeds,
     policy,
     envFile: v['env-file'],
     set: Object.fromEntries((v.set as string[]).map((pair) => setting(pair, '--set'))),
@@ -109,7 +126,23 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateOptions {
     json: v.json as boolean,
     format: v.markdown ? 'markdown' : 'text',
     configurations,
+    cheapestFixed,
   };
+}
+
+function seedNumber(text: string, option: string): number {
+  const seed = Number(text);
+  if (text.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`${option} must be a whole number from 0 to ${0xffffffff}`);
+  return seed;
+}
+
+/** "A-B": the seeds from A to B; at most 100 of them, since each is a whole run per configuration. */
+function seedRange(text: string): number[] {
+  const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  const from = match ? seedNumber(match[1], '--seeds') : NaN;
+  const to = match ? seedNumber(match[2], '--seeds') : NaN;
+  if (!match || to < from || to - from >= 100) throw new UsageError(`--seeds takes a range of at most 100 seeds such as 1-5, got "${text}"`);
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
 function setting(pair: string, option: string): [string, string] {

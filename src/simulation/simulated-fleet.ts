@@ -56,13 +56,13 @@ export class SimulatedFleet {
     this.servers.splice(this.servers.indexOf(server), 1);
   }
 
-  /** The pass's probes: servers that are up by now become healthy. Answers how many did. */
-  probe(now: number): number {
-    let cameUp = 0;
+  /** The pass's probes: servers that are up by now become healthy. Answers those that did. */
+  probe(now: number): SimulatedServer[] {
+    const cameUp: SimulatedServer[] = [];
     for (const server of this.servers) {
       if (!server.healthy && server.upAt <= now) {
         server.healthy = true;
-        cameUp += 1;
+        cameUp.push(server);
       }
     }
     return cameUp;

@@ -12,6 +12,11 @@ export interface SimulationReport {
   readonly idlePlaceHours: number;
   /** Servers integrated over time, launching and draining ones included. */
   readonly serverHours: number;
+  /**
+   * The clairvoyant lower bound of serverHours: ceil(players / SERVER_CAPACITY) servers at every
+   * moment, for the demand of the trace with nobody turned away (DemandCurve).
+   */
+  readonly boundServerHours: number;
   readonly launches: number;
   readonly drains: number;
   readonly reactivations: number;

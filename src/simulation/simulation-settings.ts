@@ -1,3 +1,4 @@
+import { MarginMode } from '../config/settings';
 import { validateSettings } from '../config/validate-settings';
 import { PolicySettings } from '../domain/fleet-snapshot';
 import { policySettingsFrom } from '../scaling/policy-settings.provider';
@@ -15,11 +16,13 @@ export const SIMULATED_SETTINGS = [
   'DRAIN_TIMEOUT',
   'LAUNCH_BACKOFF_BASE',
   'LAUNCH_BACKOFF_MAX',
+  'MARGIN_MODE',
 ] as const;
 
 export interface ManagerSettings {
   readonly settings: PolicySettings;
   readonly sleepTimeSeconds: number;
+  readonly marginMode: MarginMode;
 }
 
 /**
@@ -29,5 +32,5 @@ export interface ManagerSettings {
 export function managerSettings(env: Readonly<Record<string, string>>): ManagerSettings {
   const simulated = Object.fromEntries(Object.entries(env).filter(([key]) => (SIMULATED_SETTINGS as readonly string[]).includes(key)));
   const settings = validateSettings({ ...simulated, PLATFORM: 'local' });
-  return { settings: policySettingsFrom(settings), sleepTimeSeconds: settings.SLEEP_TIME };
+  return { settings: policySettingsFrom(settings), sleepTimeSeconds: settings.SLEEP_TIME, marginMode: settings.MARGIN_MODE };
 }

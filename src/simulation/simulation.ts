@@ -1,5 +1,11 @@
+import { MarginMode } from '../config/settings';
 import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
+import { AdaptiveMargin } from '../scaling/adaptive-margin';
+import { passGapMs } from '../scaling/pass-gap';
+import { bootPriorMs } from '../scaling/launch-times';
+import { withMargins } from '../scaling/margin-estimator';
 import { ScalingAction } from '../domain/scaling-action';
+import { DemandCurve } from './clairvoyant-bound';
 import { Demand, MINUTE_MS, planDemand } from './demand';
 import { FleetMeter } from './fleet-meter';
 import { MinHeap } from './min-heap';
@@ -9,9 +15,6 @@ import { SimulatedFleet, SimulatedServer } from './simulated-fleet';
 import { SimulationReport } from './simulation-report';
 import { Timeline, TimelineSample } from './timeline';
 import { Trace } from './trace';
-
-/** The reconcile loop's floor between passes (MIN_PASS_GAP_MS in reconcile-loop.service.ts; a test keeps the two equal). */
-export const PASS_FLOOR_MS = 100;
 
 /** How long a launched server takes to answer its health endpoint: uniform between the two. */
 export interface BootTime {
@@ -29,7 +32,12 @@ export interface SimulationConfig {
   readonly seed: number;
   /** The manager's policy unless told otherwise. */
   readonly policy?: SimulatedPolicy;
+  /** fixed unless told otherwise. */
+  readonly marginMode?: MarginMode;
 }
+
+/** The simulated servers boot like ECS on EC2, so the adaptive margin starts from that platform's prior. */
+const SIMULATED_BOOT_PRIOR_MS = bootPriorMs('ecs', 'EC2');
 
 export interface SimulationResult {
   readonly report: SimulationReport;
@@ -69,6 +77,9 @@ interface Counters {
 class Simulation {
   private readonly policy: SimulatedPolicy;
   private readonly settings: PolicySettings;
+  /** What the last pass decided with: the configured settings, or the adaptive margins over them. */
+  private passSettings: PolicySettings;
+  private readonly adaptive?: AdaptiveMargin;
   private readonly fleet: SimulatedFleet;
   private readonly demand: Demand;
   private readonly boots: Random;
@@ -103,13 +114,15 @@ class Simulation {
     if (!(sleepTimeSeconds >= 0)) throw new RangeError(`SLEEP_TIME must be >= 0, got ${sleepTimeSeconds}`);
     this.policy = config.policy ?? CURRENT_POLICY;
     this.settings = config.settings;
+    this.passSettings = config.settings;
+    if (config.marginMode === 'adaptive') this.adaptive = new AdaptiveMargin(SIMULATED_BOOT_PRIOR_MS);
     this.fleet = new SimulatedFleet(this.settings.serverCapacity);
     this.demand = planDemand(trace, config.seed);
     this.boots = Random.stream(config.seed, 'boot');
     this.meter = new FleetMeter(this.settings.upscaleMargin);
     this.endAt = trace.durationMinutes * MINUTE_MS;
     this.timeline = new Timeline(this.endAt);
-    this.passGapMs = Math.max(sleepTimeSeconds * 1000, PASS_FLOOR_MS);
+    this.passGapMs = passGapMs(sleepTimeSeconds);
   }
 
   run(): SimulationResult {
@@ -125,7 +138,7 @@ class Simulation {
       const next = Math.min(arrivalAt, departureAt, this.nextPassAt, this.endAt);
       const census = this.fleet.census();
       this.meter.steady(now, next, census);
-      this.timeline.steadyUntil(next, census);
+      this.timeline.steadyUntil(next, census, this.passSettings.upscaleMargin);
       now = next;
       if (now >= this.endAt) break;
 
@@ -141,9 +154,11 @@ class Simulation {
       this.meter.observe(now, this.fleet.census());
     }
 
+    const curve = new DemandCurve(this.demand);
+    const capacity = this.settings.serverCapacity;
     return {
-      report: this.report(),
-      timeline: this.timeline.result(),
+      report: { ...this.report(), boundServerHours: curve.boundServerHours(capacity, this.endAt) },
+      timeline: this.timeline.result().map((sample) => ({ ...sample, boundServers: Math.ceil(curve.playersAt(sample.at) / capacity) })),
       timelinePeriodMs: this.timeline.periodMs,
     };
   }
@@ -158,8 +173,11 @@ class Simulation {
 
   private arrive(sessionMs: number, now: number): void {
     const server = this.fleet.allocate();
-    if (server) this.departures.push(now + sessionMs, server);
-    else {
+    if (server) {
+      this.departures.push(now + sessionMs, server);
+      this.adaptive?.demand.handedOut(now);
+    } else {
+      this.adaptive?.demand.turnedAway(now);
       this.counters.failedAllocations += 1;
       this.turnedAwaySincePass += 1;
       this.timeline.failedAt(now);
@@ -167,7 +185,7 @@ class Simulation {
     if (!this.policy.passOnShortage) return;
     // AllocationService's rule: out of room, or leaving too little, asks for a pass at once.
     const census = this.fleet.census();
-    if (!server || census.free + census.launching * this.settings.serverCapacity < this.settings.upscaleMargin) {
+    if (!server || census.free + census.launching * this.settings.serverCapacity < this.passSettings.upscaleMargin) {
       if (now >= this.blockedUntil) this.nextPassAt = Math.min(this.nextPassAt, now);
     }
   }
@@ -175,10 +193,15 @@ class Simulation {
   private pass(now: number): void {
     this.counters.passes += 1;
     // A launch seen healthy ends a run of launch failures, as in Reconciler.probeAll.
-    if (this.fleet.probe(now) > 0) this.launchFailures = { consecutive: 0 };
+    const cameUp = this.fleet.probe(now);
+    if (cameUp.length > 0) this.launchFailures = { consecutive: 0 };
+    for (const server of cameUp) this.adaptive?.launchTimes.record(now - server.launchedAt);
     const snapshot = { now, servers: this.fleet.snapshot(), launchFailures: this.launchFailures, unmetDemand: this.turnedAwaySincePass };
     this.turnedAwaySincePass = 0;
-    for (const action of this.policy.decide(snapshot, this.settings)) this.apply(action, now);
+    this.passSettings = this.adaptive
+      ? withMargins(this.settings, this.adaptive.estimate(now, this.fleet.census().players, this.settings, this.passGapMs))
+      : this.settings;
+    for (const action of this.policy.decide(snapshot, this.passSettings)) this.apply(action, now);
     this.nextPassAt = Math.max(now, this.blockedUntil) + this.passGapMs;
   }
 
@@ -221,7 +244,7 @@ class Simulation {
     this.fleet.remove(server);
   }
 
-  private report(): SimulationReport {
+  private report(): Omit<SimulationReport, 'boundServerHours'> {
     const { passes, ...counters } = this.counters;
     return {
       trace: this.trace.name,

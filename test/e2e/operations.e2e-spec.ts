@@ -8,6 +8,7 @@ import {
   destroyFleet,
   getJson,
   isAlive,
+  metric,
   newStateDir,
   recordedServers,
   RunningManager,
@@ -26,13 +27,6 @@ async function call(manager: RunningManager, method: string, path: string, heade
   const response = await fetch(`${manager.url}${path}`, { method, headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-/** The value of one sample of the Prometheus text, e.g. metric('fleet_manager_servers{state="ready"}'). */
-async function metric(manager: RunningManager, sample: string): Promise<number | undefined> {
-  const text = await (await fetch(`${manager.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }
 
 describe('operations', () => {

@@ -33,12 +33,13 @@ describe('FleetRegistry.allocate', () => {
     expect(allocations(fleetWith(free), count)).toEqual(expected);
   });
 
-  it('answers the free places left and counts the players turned away', () => {
+  it('answers the free places left and counts the places handed out and the players turned away, until taken', () => {
     const registry = fleetWith({ a: 2, b: 1 });
     expect(registry.allocate(T0)).toMatchObject({ freeLeft: 2, launching: 0 });
     allocations(registry, 2);
     expect(registry.allocate(T0)).toEqual({ freeLeft: 0, launching: 0 });
-    expect(registry.takeUnmetDemand()).toBe(1);
+    expect(registry.takeDemand()).toEqual({ handedOut: 3, turnedAway: 1 });
+    expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 0 });
   });
 
   it('gives a full fleet the room a probe reports at once, not after the next scan', () => {

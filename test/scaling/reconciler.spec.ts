@@ -7,6 +7,8 @@ import { ProbeResult } from '../../src/fleet/health-report';
 import { FleetMetrics, METRIC_PREFIX } from '../../src/metrics/fleet-metrics';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../../src/platform/game-server-platform';
 import { policySettingsFrom } from '../../src/scaling/policy-settings.provider';
+import { AdaptiveMargin } from '../../src/scaling/adaptive-margin';
+import { bootPriorMs } from '../../src/scaling/launch-times';
 import { Reconciler } from '../../src/scaling/reconciler.service';
 
 /**
@@ -93,8 +95,9 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const platform = new HandSettledPlatform();
   const prober = new ScriptedProber();
   const metrics = new FleetMetrics(settings);
-  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, policySettingsFrom(settings), metrics);
-  return { clock, registry, platform, prober, metrics, reconciler };
+  const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, policySettingsFrom(settings), metrics, adaptive, settings);
+  return { clock, registry, platform, prober, metrics, reconciler, adaptive };
 }
 
 /** Lets every promise that can settle now settle (and whatever they start in turn). */
@@ -472,6 +475,13 @@ describe('Reconciler: decisions and metrics', () => {
               serversByState: { launching: 0, ready: 0, draining: 0, unhealthy: 0, stopping: 0 },
               launchFailures: pass === 'with an action' ? { consecutive: 0 } : { consecutive: 1, lastAt: START },
               unmetDemand: 1,
+              margins: {
+                mode: 'fixed',
+                upscaleMargin: 4,
+                downscaleMargin: 18,
+                // The first pass has no history to measure a growth on; the boot time is the local prior.
+                estimate: { upscaleMargin: 4, downscaleMargin: 18, bootMs: 5_000, horizonMs: 6_000, growth: 0, noise: 0, basis: 'configured' },
+              },
               decision,
             },
           ]

@@ -55,6 +55,17 @@ describe('npm run simulate', () => {
     expect(rows.map((row) => row.split('|')[1].trim())).toEqual(['current', 'legacy (earlier manager)', 'wide']);
   });
 
+  it('adds up several seeds, and finds the cheapest fixed margins that fail no more players than a configuration', async () => {
+    const { code, stdout } = await cli('--compare', 'spike', '--seeds', '1-2', '--current-vs-legacy', '--config', 'adaptive: MARGIN_MODE=adaptive', '--cheapest-fixed', 'adaptive', '--json');
+    expect(code).toBe(0);
+    const [{ rows }] = JSON.parse(stdout) as { rows: { label: string; report: { players: number; failedAllocations: number; serverHours: number; boundServerHours: number } }[] }[];
+    expect(rows.map((row) => row.label.replace(/\d+\/\d+$/, 'U/D'))).toEqual(['current', 'legacy (earlier manager)', 'adaptive', 'cheapest fixed for "adaptive": U/D']);
+    // Two seeds of spike: 654 players each.
+    expect(rows[0].report.players).toBe(2 * 654);
+    expect(rows[3].report.failedAllocations).toBeLessThanOrEqual(rows[2].report.failedAllocations);
+    for (const { report } of rows) expect(report.boundServerHours).toBe(rows[0].report.boundServerHours);
+  });
+
   it('reads a CSV trace of the user’s', async () => {
     const csv = join(dir, 'mine.csv');
     await writeFile(csv, 'minute,arrivals\n0,3\n10,4\n');
@@ -66,9 +77,12 @@ describe('npm run simulate', () => {
   it.each([
     [['spike', '--set', 'DOWNSCALE_MARGIN=14'], /Invalid settings: DOWNSCALE_MARGIN=14 must exceed UPSCALE_MARGIN=4 by more than SERVER_CAPACITY=10/],
     [['spike', '--set', 'PORT=1'], /PORT does not change a simulation/],
-    [['no-such-trace'], /no-such-trace: cannot read it \(ENOENT\); bundled traces: daily-cycle, slow-drain, spike, steady-ramp/],
+    [['no-such-trace'], /no-such-trace: cannot read it \(ENOENT\); bundled traces: daily-cycle, noisy-evening, slow-drain, spike, steady-ramp, week-with-release/],
     [['spike', '--boot', '180-60'], /--boot takes seconds as MIN-MAX/],
     [['spike', '--policy', 'magic'], /--policy must be one of: current, legacy/],
+    [['spike', '--seeds', '1-5'], /--seeds adds up runs of a comparison: use it with --compare/],
+    [['--compare', 'spike', '--seeds', '5-1'], /--seeds takes a range of at most 100 seeds such as 1-5, got "5-1"/],
+    [['--compare', 'spike', '--cheapest-fixed', 'nobody'], /--cheapest-fixed: no configuration is labelled "nobody"/],
   ])('refuses %j with one clear line', async (args, message) => {
     const { code, stderr } = await cli(...args);
     expect(code).toBe(2);
@@ -81,9 +95,10 @@ describe('the plot', () => {
     const { settings, sleepTimeSeconds } = managerSettings({});
     const result = simulate(loadTrace('spike'), { settings, sleepTimeSeconds, boot: ECS_EC2_BOOT, seed: 1 });
     const svg = plotSvg(result.timeline, { title: 'spike <test>', subtitle: ['line one', 'line two'], upscaleMargin: 4 });
-    expect(svg.match(/<polyline /g)).toHaveLength(4);
+    // Players, capacity, free places, the margin, servers, and the servers of the clairvoyant bound.
+    expect(svg.match(/<polyline /g)).toHaveLength(6);
     expect(svg).toContain('spike &lt;test&gt;');
-    for (const label of ['players (demand)', 'capacity (places up)', 'free places (ready)', 'upscale margin (4)', 'servers (all)', 'launching', 'draining']) {
+    for (const label of ['players (demand)', 'capacity (places up)', 'free places (ready)', 'upscale margin (4)', 'servers (all)', 'launching', 'draining', 'clairvoyant bound']) {
       expect(svg).toContain(`>${label}</text>`);
     }
     expect(svg).toContain(`failed allocations (${result.report.failedAllocations})`);

@@ -3,14 +3,15 @@ import { InvalidTraceError, parseCsvTrace, parseJsonTrace } from '../../src/simu
 import { bundledTraceNames, loadTrace } from '../../src/simulation/trace-files';
 
 describe('traces', () => {
-  it('bundles a steady ramp, a spike, a daily cycle and a slow drain, each described', () => {
-    expect(bundledTraceNames()).toEqual(['daily-cycle', 'slow-drain', 'spike', 'steady-ramp']);
+  it('bundles a steady ramp, a spike, a daily cycle, a slow drain, a noisy evening and a week with a release, each described', () => {
+    expect(bundledTraceNames()).toEqual(['daily-cycle', 'noisy-evening', 'slow-drain', 'spike', 'steady-ramp', 'week-with-release']);
     for (const name of bundledTraceNames()) {
       const trace = loadTrace(name);
       expect(trace.description).not.toBe('');
       expect(trace.arrivalsPerMinute.length).toBeGreaterThan(0);
     }
     expect(loadTrace('daily-cycle').durationMinutes).toBe(24 * 60);
+    expect(loadTrace('week-with-release').durationMinutes).toBe(7 * 24 * 60);
   });
 
   it('reads arrivals minute by minute, and segments of constant or changing rate', () => {
