@@ -7,6 +7,8 @@ import { ManagerLifecycle } from '../lifecycle/manager-lifecycle';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
+import { passGapMs } from '../scaling/pass-gap';
+import { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSeconds } from './retry-after';
 
 @Injectable()
 export class AllocationService {
@@ -30,18 +32,21 @@ export class AllocationService {
 
   private choose(): AllocationOutcome {
     // A manager shutting down probes no more: a place it handed out now could be handed out again.
-    if (!this.lifecycle.serving) return this.noRoom();
+    if (!this.lifecycle.serving) return this.noRoom(DEFAULT_RETRY_AFTER_SECONDS);
     // A standby's places are not the leader's: handing them out would give the same place twice.
-    if (!this.discovery.isActing) return this.settings.BACKUP_GAMESERVER ? this.noRoom() : { kind: 'standby' };
-    const { allocation, freeLeft, launching } = this.registry.allocate(Date.now());
+    if (!this.discovery.isActing) return this.settings.BACKUP_GAMESERVER ? this.noRoom(DEFAULT_RETRY_AFTER_SECONDS) : { kind: 'standby' };
+    const now = Date.now();
+    const { allocation, freeLeft, launching, firstLaunchedAt } = this.registry.allocate(now);
+    const margins = this.reconciler.heldMargins();
     // Running low, or out of room, is exactly when the fleet should grow: do not wait for the next scheduled pass.
-    if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < this.reconciler.heldMargins().upscaleMargin) this.loop.requestPass();
-    return allocation ? { kind: 'server', ...allocation } : this.noRoom();
+    if (!allocation || freeLeft + launching * this.settings.SERVER_CAPACITY < margins.upscaleMargin) this.loop.requestPass();
+    if (allocation) return { kind: 'server', ...allocation };
+    return this.noRoom(retryAfterSeconds(now, firstLaunchedAt, margins.estimate?.bootMs, passGapMs(this.settings.SLEEP_TIME)));
   }
 
-  private noRoom(): AllocationOutcome {
+  private noRoom(retryAfterSeconds: number): AllocationOutcome {
     const backup = this.settings.BACKUP_GAMESERVER;
-    return backup ? { kind: 'backup', address: backup } : { kind: 'none' };
+    return backup ? { kind: 'backup', address: backup } : { kind: 'none', retryAfterSeconds };
   }
 
   /** Addresses of the servers that take players now. */

@@ -1,6 +1,7 @@
 import { getSchemaPath, OpenAPIObject } from '@nestjs/swagger';
 import { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
-import { CLIENT_PATHS, RETRY_AFTER_SECONDS } from './client-api';
+import { CLIENT_PATHS } from './client-api';
+import { MAX_RETRY_AFTER_SECONDS, MIN_RETRY_AFTER_SECONDS } from './retry-after';
 
 /** The schemas the client API's answers follow, for the OpenAPI document's components. */
 export const CLIENT_API_MODELS = [AvailableServerDto, NoRoomDto, ServerListDto];
@@ -21,7 +22,12 @@ export const CLIENT_API_PATHS: OpenAPIObject['paths'] = {
         '200': { description: 'a fleet server, or BACKUP_GAMESERVER when none has room', content: json(AvailableServerDto) },
         '503': {
           description: 'no room and no BACKUP_GAMESERVER; Retry-After says when to ask again',
-          headers: { 'Retry-After': { schema: { type: 'integer', example: RETRY_AFTER_SECONDS }, description: 'seconds' } },
+          headers: {
+            'Retry-After': {
+              schema: { type: 'integer', minimum: MIN_RETRY_AFTER_SECONDS, maximum: MAX_RETRY_AFTER_SECONDS, example: 5 },
+              description: 'seconds until the first launching server is expected up (from the measured boot time)',
+            },
+          },
           content: json(NoRoomDto),
         },
       },

@@ -6,8 +6,6 @@ import { SECURITY_HEADERS } from '../http/security-headers';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 
-/** Seconds a client should wait before asking again when no server has room. */
-export const RETRY_AFTER_SECONDS = 5;
 /** Seconds a client should wait before asking a standby again: it may lead within one look at the lease, or the load balancer moves the client to the leader. */
 export const STANDBY_RETRY_AFTER_SECONDS = 1;
 
@@ -94,7 +92,7 @@ export class ClientApi {
       return send(response, 503, { error: 'this manager is a standby; the leader hands out places, retry shortly' } satisfies NoRoomDto, { 'retry-after': String(STANDBY_RETRY_AFTER_SECONDS) });
     }
     if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
-    send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
   }
 
   /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */

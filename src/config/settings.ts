@@ -90,6 +90,13 @@ export class Settings {
   @toText() @IsIn(MARGIN_MODES, { message: `must be one of: ${MARGIN_MODES.join(', ')}` })
   MARGIN_MODE: MarginMode = 'fixed';
 
+  /**
+   * Windows of known events with the capacity they need, reached before each begins: a JSON list
+   * (capacity-schedule.ts). Checked by validateSettings, which names the window at fault.
+   */
+  @toText() @IsOptional() @IsString()
+  CAPACITY_SCHEDULE?: string;
+
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   @Max(MAX_SERVER_CAPACITY, { message: `must be a whole number from 1 to ${MAX_SERVER_CAPACITY}, the most places a health report may show` })
   SERVER_CAPACITY = 10;

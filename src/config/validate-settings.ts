@@ -1,3 +1,4 @@
+import { InvalidScheduleError, parseCapacitySchedule } from './capacity-schedule';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { SECRET_SETTINGS, Settings, crossFieldErrors } from './settings';
@@ -26,6 +27,14 @@ export function validateSettings(env: Record<string, unknown>): Settings {
     const shown = SECRET_SETTINGS.has(error.property) ? `<hidden, ${String(value).length} characters>` : JSON.stringify(value);
     return `Invalid setting ${error.property}=${shown}: ${allowed}`;
   });
+  if (settings.CAPACITY_SCHEDULE !== undefined) {
+    try {
+      parseCapacitySchedule(settings.CAPACITY_SCHEDULE);
+    } catch (error) {
+      if (!(error instanceof InvalidScheduleError)) throw error;
+      problems.push(`Invalid setting CAPACITY_SCHEDULE: ${error.message}`);
+    }
+  }
   if (problems.length === 0) problems.push(...crossFieldErrors(settings).map((p) => `Invalid settings: ${p}`));
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return settings;

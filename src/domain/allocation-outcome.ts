@@ -2,6 +2,7 @@
 export type AllocationOutcome =
   | { readonly kind: 'server'; readonly address: string; readonly serverId: string }
   | { readonly kind: 'backup'; readonly address: string }
-  | { readonly kind: 'none' }
+  /** No room and no backup server: the client should ask again after retryAfterSeconds. */
+  | { readonly kind: 'none'; readonly retryAfterSeconds: number }
   /** This manager is a standby (or a leader still rebuilding the fleet it took over): the leader hands out places. */
   | { readonly kind: 'standby' };

@@ -1,3 +1,4 @@
+import { CapacityFloor } from '../config/capacity-schedule';
 import { MarginMode } from '../config/settings';
 
 /** The adaptive margins of one pass, and the figures they came from (scaling/margin-estimator.ts). */
@@ -16,6 +17,12 @@ export interface MarginEstimate {
   readonly basis: 'configured' | 'demand';
 }
 
+/** The floor the capacity schedule asks for now, and the windows it comes from (scaling/scheduled-floor.ts). */
+export interface ScheduledFloor extends CapacityFloor {
+  /** The windows in effect or starting within the lead time; empty when none. */
+  readonly windows: readonly string[];
+}
+
 /** The margins a pass held, and what the adaptive estimate said (in fixed mode too, for comparison). */
 export interface HeldMargins {
   readonly mode: MarginMode;
@@ -23,4 +30,6 @@ export interface HeldMargins {
   readonly downscaleMargin: number;
   /** Absent before the first pass. */
   readonly estimate?: MarginEstimate;
+  /** The schedule's floor, while a window is on or about to begin. */
+  readonly scheduled?: ScheduledFloor;
 }

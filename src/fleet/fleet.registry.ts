@@ -36,6 +36,7 @@ interface AllocationScan {
   readonly target?: GameServer;
   freeLeft: number;
   readonly launching: number;
+  readonly firstLaunchedAt?: number;
 }
 
 export interface AllocationResult {
@@ -43,6 +44,8 @@ export interface AllocationResult {
   /** Free places left on ready servers after this allocation. */
   readonly freeLeft: number;
   readonly launching: number;
+  /** When the launching server that started first was launched; undefined with none launching. */
+  readonly firstLaunchedAt?: number;
 }
 
 /**
@@ -206,7 +209,7 @@ export class FleetRegistry {
     const { target } = scan;
     if (!target?.address) {
       this.turnedAway += 1;
-      return { freeLeft: scan.freeLeft, launching: scan.launching };
+      return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
     target.reservations.push(now);
     this.handedOut += 1;
@@ -281,9 +284,13 @@ export class FleetRegistry {
     let targetFree = Infinity;
     let freeLeft = 0;
     let launching = 0;
+    let firstLaunchedAt: number | undefined;
     for (const server of this.servers.values()) {
       const state = stateOf(server);
-      if (state === 'launching') launching += 1;
+      if (state === 'launching') {
+        launching += 1;
+        firstLaunchedAt = Math.min(firstLaunchedAt ?? Infinity, server.launchedAt);
+      }
       if (state !== 'ready' || server.address === undefined) continue;
       const free = this.freeOf(server, now);
       freeLeft += free;
@@ -292,7 +299,7 @@ export class FleetRegistry {
         targetFree = free;
       }
     }
-    return { at: now, target, freeLeft, launching };
+    return { at: now, target, freeLeft, launching, firstLaunchedAt };
   }
 
   private expireReservations(server: GameServer, now: number): void {

@@ -37,6 +37,12 @@ export class MarginEstimateDto {
   @ApiProperty({ enum: ['configured', 'demand'] }) basis!: 'configured' | 'demand';
 }
 
+export class ScheduledFloorDto {
+  @ApiProperty({ description: 'free places the windows ask for' }) freePlaces!: number;
+  @ApiProperty({ description: 'servers the windows ask for' }) minServers!: number;
+  @ApiProperty({ type: [String], description: 'the windows on, or starting within their lead time' }) windows!: string[];
+}
+
 export class MarginsDto {
   @ApiProperty({ description: 'UPSCALE_MARGIN' }) upscaleMargin!: number;
   @ApiProperty({ description: 'DOWNSCALE_MARGIN' }) downscaleMargin!: number;
@@ -48,6 +54,8 @@ export class MarginsDto {
   @ApiProperty() effectiveDownscaleMargin!: number;
   @ApiProperty({ type: MarginEstimateDto, required: false, description: 'the adaptive estimate of the last pass (in fixed mode too); absent before the first pass' })
   estimate?: MarginEstimateDto;
+  @ApiProperty({ type: ScheduledFloorDto, required: false, description: 'the floor of CAPACITY_SCHEDULE, while a window is on or about to begin' })
+  scheduled?: ScheduledFloorDto;
 }
 
 export class UnadoptedServerDto {

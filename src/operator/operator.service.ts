@@ -45,6 +45,7 @@ export class OperatorService {
         effectiveUpscaleMargin: held.upscaleMargin,
         effectiveDownscaleMargin: held.downscaleMargin,
         estimate: held.estimate,
+        scheduled: held.scheduled && { ...held.scheduled, windows: [...held.scheduled.windows] },
       },
       servers,
       unadopted: [...this.platform.unadopted()],

@@ -17,6 +17,14 @@ export class AdaptiveMargin {
 
   constructor(private readonly priorBootMs: number) {}
 
+  /**
+   * The boot time a schedule counts on: the slowest recent launch, or the prior. A window is known
+   * in advance, so capacity early costs little; late, it costs players.
+   */
+  slowestBootMs(): number {
+    return Math.max(this.priorBootMs, ...this.launchTimes.recent());
+  }
+
   /** The margins for a pass at `now` that has counted `inUse` places taken or reserved. */
   estimate(now: number, inUse: number, settings: PolicySettings, passGapMs: number): MarginEstimate {
     this.demand.inUse(now, inUse);

@@ -11,6 +11,8 @@ import { Settings } from '../config/settings';
 import { AdaptiveMargin, placesInUse } from './adaptive-margin';
 import { withMargins } from './margin-estimator';
 import { passGapMs } from './pass-gap';
+import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
+import { scheduledFloor, scheduleLeadMs, withFloor } from './scheduled-floor';
 import { LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { POLICY_SETTINGS } from './policy-settings.provider';
@@ -42,6 +44,7 @@ export class Reconciler {
   private outage?: { readonly since: number; readonly figures: ProbeOutage };
   private outageEndedAt?: number;
   private held?: HeldMargins & { readonly estimate: MarginEstimate };
+  private readonly schedule: readonly CapacityWindow[];
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -51,7 +54,9 @@ export class Reconciler {
     private readonly metrics: FleetMetrics,
     private readonly adaptive: AdaptiveMargin,
     private readonly settings: Settings,
-  ) {}
+  ) {
+    this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
+  }
 
   async runPass(): Promise<ScalingDecision> {
     const started = performance.now();
@@ -59,10 +64,10 @@ export class Reconciler {
     const now = Date.now();
     const servers = this.registry.snapshot(now);
     const { handedOut, turnedAway: unmetDemand } = this.registry.takeDemand();
-    const margins = this.holdMargins(now, servers, handedOut, unmetDemand);
+    const { margins, settings } = this.holdMargins(now, servers, handedOut, unmetDemand);
     const decision = decideScaling(
       { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
-      margins.mode === 'adaptive' ? withMargins(this.policy, margins) : this.policy,
+      settings,
     );
     const serversByState = countByState(servers);
     this.metrics.fleetCounted(serversByState, decision.freeCapacity);
@@ -85,17 +90,21 @@ export class Reconciler {
   }
 
   /**
-   * Feeds the pass's demand to the adaptive margin and asks its estimate. In fixed mode the
-   * estimate is only reported (metrics, decisions), so operators can see what adaptive would hold.
+   * Feeds the pass's demand to the adaptive margin and asks its estimate, then raises the margins
+   * to the schedule's floor. In fixed mode the estimate is only reported (metrics, decisions), so
+   * operators can see what adaptive would hold; the schedule applies in both modes.
    */
-  private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number): HeldMargins & { readonly estimate: MarginEstimate } {
+  private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number) {
     this.adaptive.demand.handedOut(now, handedOut);
     this.adaptive.demand.turnedAway(now, turnedAway);
     const estimate = this.adaptive.estimate(now, placesInUse(servers, this.policy.serverCapacity), this.policy, passGapMs(this.settings.SLEEP_TIME));
     const mode = this.settings.MARGIN_MODE;
-    const held = mode === 'adaptive' ? estimate : this.policy;
-    this.held = { mode, upscaleMargin: held.upscaleMargin, downscaleMargin: held.downscaleMargin, estimate };
-    return this.held;
+    const slowest = this.adaptive.slowestBootMs();
+    const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.policy));
+    const settings = withFloor(mode === 'adaptive' ? withMargins(this.policy, estimate) : this.policy, floor);
+    const scheduled = floor.windows.length > 0 ? floor : undefined;
+    this.held = { mode, upscaleMargin: settings.upscaleMargin, downscaleMargin: settings.downscaleMargin, estimate, scheduled };
+    return { margins: this.held, settings };
   }
 
   /** Decisions that did something, oldest first. */

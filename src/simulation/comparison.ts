@@ -44,10 +44,8 @@ export interface ComparisonRow {
 /** Every configuration on the same trace and seeds, so they face the very same players. */
 export function compareOnTrace(trace: Trace, configurations: readonly Configuration[], base: ComparisonBase): ComparisonRow[] {
   return configurations.map((configuration) => {
-    const { settings, sleepTimeSeconds, marginMode } = managerSettings({ ...base.env, ...configuration.env });
-    const reports = base.seeds.map(
-      (seed) => simulate(trace, { settings, sleepTimeSeconds, marginMode, boot: base.boot, seed, policy: configuration.policy }).report,
-    );
+    const manager = managerSettings({ ...base.env, ...configuration.env });
+    const reports = base.seeds.map((seed) => simulate(trace, { ...manager, boot: base.boot, seed, policy: configuration.policy }).report);
     return { label: configuration.label, report: combineReports(reports) };
   });
 }

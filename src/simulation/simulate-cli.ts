@@ -44,8 +44,9 @@ function readEnvFile(path: string): string {
 
 function run(options: SimulateOptions): number {
   const trace = loadTrace(options.traces[0], options.csvSession);
-  const { settings, sleepTimeSeconds, marginMode } = managerSettings(baseEnv(options));
-  const result = simulate(trace, { settings, sleepTimeSeconds, marginMode, boot: options.boot, seed: options.seed, policy: options.policy });
+  const manager = managerSettings(baseEnv(options));
+  const { settings, sleepTimeSeconds, marginMode } = manager;
+  const result = simulate(trace, { ...manager, boot: options.boot, seed: options.seed, policy: options.policy });
   console.log(options.json ? JSON.stringify(result.report, null, 2) : reportText(result.report));
   if (options.plot) {
     const margins = `MARGIN_MODE=${marginMode} UPSCALE_MARGIN=${settings.upscaleMargin} DOWNSCALE_MARGIN=${settings.downscaleMargin} SERVER_CAPACITY=${settings.serverCapacity}`;

@@ -1,3 +1,4 @@
+import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { MarginMode } from '../config/settings';
 import { validateSettings } from '../config/validate-settings';
 import { PolicySettings } from '../domain/fleet-snapshot';
@@ -17,12 +18,14 @@ export const SIMULATED_SETTINGS = [
   'LAUNCH_BACKOFF_BASE',
   'LAUNCH_BACKOFF_MAX',
   'MARGIN_MODE',
+  'CAPACITY_SCHEDULE',
 ] as const;
 
 export interface ManagerSettings {
   readonly settings: PolicySettings;
   readonly sleepTimeSeconds: number;
   readonly marginMode: MarginMode;
+  readonly schedule: readonly CapacityWindow[];
 }
 
 /**
@@ -32,5 +35,10 @@ export interface ManagerSettings {
 export function managerSettings(env: Readonly<Record<string, string>>): ManagerSettings {
   const simulated = Object.fromEntries(Object.entries(env).filter(([key]) => (SIMULATED_SETTINGS as readonly string[]).includes(key)));
   const settings = validateSettings({ ...simulated, PLATFORM: 'local' });
-  return { settings: policySettingsFrom(settings), sleepTimeSeconds: settings.SLEEP_TIME, marginMode: settings.MARGIN_MODE };
+  return {
+    settings: policySettingsFrom(settings),
+    sleepTimeSeconds: settings.SLEEP_TIME,
+    marginMode: settings.MARGIN_MODE,
+    schedule: settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [],
+  };
 }

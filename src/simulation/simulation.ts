@@ -1,6 +1,8 @@
 import { MarginMode } from '../config/settings';
 import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
+import { CapacityFloor, CapacityWindow } from '../config/capacity-schedule';
 import { AdaptiveMargin } from '../scaling/adaptive-margin';
+import { scheduledFloor, scheduleLeadMs, withFloor } from '../scaling/scheduled-floor';
 import { passGapMs } from '../scaling/pass-gap';
 import { bootPriorMs } from '../scaling/launch-times';
 import { withMargins } from '../scaling/margin-estimator';
@@ -34,7 +36,14 @@ export interface SimulationConfig {
   readonly policy?: SimulatedPolicy;
   /** fixed unless told otherwise. */
   readonly marginMode?: MarginMode;
+  /** Windows of scheduled capacity (CAPACITY_SCHEDULE), on the clock that starts at startAt. */
+  readonly schedule?: readonly CapacityWindow[];
+  /** The wall-clock time of the trace's minute 0, for the schedule: SIMULATION_START unless told otherwise. */
+  readonly startAt?: number;
 }
+
+/** Minute 0 of a trace, unless told otherwise: a Monday at midnight UTC, as the bundled traces begin at midnight. */
+export const SIMULATION_START = Date.parse('2026-01-05T00:00:00Z');
 
 /** The simulated servers boot like ECS on EC2, so the adaptive margin starts from that platform's prior. */
 const SIMULATED_BOOT_PRIOR_MS = bootPriorMs('ecs', 'EC2');
@@ -115,7 +124,8 @@ class Simulation {
     this.policy = config.policy ?? CURRENT_POLICY;
     this.settings = config.settings;
     this.passSettings = config.settings;
-    if (config.marginMode === 'adaptive') this.adaptive = new AdaptiveMargin(SIMULATED_BOOT_PRIOR_MS);
+    // The schedule needs the boot time too: it reaches its floor a boot before each window.
+    if (config.marginMode === 'adaptive' || config.schedule?.length) this.adaptive = new AdaptiveMargin(SIMULATED_BOOT_PRIOR_MS);
     this.fleet = new SimulatedFleet(this.settings.serverCapacity);
     this.demand = planDemand(trace, config.seed);
     this.boots = Random.stream(config.seed, 'boot');
@@ -198,11 +208,18 @@ class Simulation {
     for (const server of cameUp) this.adaptive?.launchTimes.record(now - server.launchedAt);
     const snapshot = { now, servers: this.fleet.snapshot(), launchFailures: this.launchFailures, unmetDemand: this.turnedAwaySincePass };
     this.turnedAwaySincePass = 0;
-    this.passSettings = this.adaptive
-      ? withMargins(this.settings, this.adaptive.estimate(now, this.fleet.census().players, this.settings, this.passGapMs))
-      : this.settings;
+    this.passSettings = this.adaptive ? this.heldSettings(this.adaptive, now) : this.settings;
     for (const action of this.policy.decide(snapshot, this.passSettings)) this.apply(action, now);
     this.nextPassAt = Math.max(now, this.blockedUntil) + this.passGapMs;
+  }
+
+  /** As the Reconciler holds them: the adaptive margins in adaptive mode, raised to the schedule's floor. */
+  private heldSettings(adaptive: AdaptiveMargin, now: number): PolicySettings {
+    const estimate = adaptive.estimate(now, this.fleet.census().players, this.settings, this.passGapMs);
+    const slowest = adaptive.slowestBootMs();
+    const lead = (floor: CapacityFloor) => scheduleLeadMs(floor, slowest, this.passGapMs, this.settings);
+    const floor = scheduledFloor(this.config.schedule ?? [], (this.config.startAt ?? SIMULATION_START) + now, lead);
+    return withFloor(this.config.marginMode === 'adaptive' ? withMargins(this.settings, estimate) : this.settings, floor);
   }
 
   private apply(action: ScalingAction, now: number): void {

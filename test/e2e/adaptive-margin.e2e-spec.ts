@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acceptingServers, metric, RunningManager, startManager, waitFor } from '../support/manager';
+import { acceptingServers, metric, reportedFreeCapacity, RunningManager, startManager, waitFor } from '../support/manager';
 import { endScenario } from '../support/scenario';
 import { ArrivedPlayer, arriveAskingAgain } from '../support/players';
 
@@ -11,7 +11,7 @@ describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server pr
 
   afterEach(() => endScenario(manager, players));
 
-  it('grows above UPSCALE_MARGIN while players ramp up, from the boot times it measured, and falls back to it when they stop coming', async () => {
+  it('grows above UPSCALE_MARGIN while players ramp up, from the boot times it measured, and expects no growth once they stop coming', async () => {
     manager = await startManager({ MARGIN_MODE: 'adaptive', SLEEP_TIME: '0.5' });
     await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
     expect(await metric(manager, EFFECTIVE)).toBe(4);
@@ -34,8 +34,37 @@ describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server pr
     expect(boot).toBeGreaterThan(0);
     expect(boot).toBeLessThan(5);
 
-    // Nobody arrives any more: once the ramp has left the horizon, the margin is the configured one again
-    // (the room for noise of a smooth ramp is small).
-    await waitFor('the margin back at UPSCALE_MARGIN', async () => (await metric(manager, EFFECTIVE)) === 4, 60_000);
+    // Nobody arrives any more: once the ramp has left four horizons (about 25 s here), no growth is
+    // expected. The room for noise stays for the hours the history covers: the ramp came in bursts.
+    await waitFor('no growth expected', async () => (await metric(manager, 'fleet_manager_adaptive_margin_estimate{figure="growth"}')) === 0, 45_000);
   });
+});
+
+describe('scheduled capacity (CAPACITY_SCHEDULE) against real game server processes', () => {
+  let manager: RunningManager;
+
+  afterEach(() => endScenario(manager, []));
+
+  it('warms the fleet before its window begins, not long before, and lets it go after', async () => {
+    // A window from 12 s to 30 s from now asking for 25 free places: three servers of 10, where one serves otherwise.
+    const start = Date.now() + 12_000;
+    const window = { name: 'test event', start: new Date(start).toISOString(), end: new Date(start + 18_000).toISOString(), freePlaces: 25 };
+    manager = await startManager({ CAPACITY_SCHEDULE: JSON.stringify([window]), SLEEP_TIME: '0.2', DOWNSCALE_MARGIN: '20' });
+    await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+    // The lead is the local boot prior of 5 s and a pass: at 8 s before the window nothing has moved.
+    while (Date.now() < start - 8_000) await sleep(200);
+    expect(await acceptingServers(manager)).toHaveLength(1);
+    const warm = await waitFor('25 free places', async () => {
+      const servers = await acceptingServers(manager);
+      return (await reportedFreeCapacity(servers)) >= 25 && Date.now();
+    });
+    expect(warm).toBeLessThan(start);
+    expect(await metric(manager, EFFECTIVE)).toBe(25);
+    const warmServers = (await acceptingServers(manager)).length;
+    // After the window, the margin is the configured one again and the fleet drains back to what
+    // the margins hold: 20 free places at most (DOWNSCALE_MARGIN), two empty servers.
+    await waitFor('the margin back at UPSCALE_MARGIN', async () => (await metric(manager, EFFECTIVE)) === 4, 30_000);
+    await waitFor('the fleet back at two servers', async () => (await acceptingServers(manager)).length === 2, 60_000);
+    expect(warmServers).toBeGreaterThanOrEqual(3);
+  }, 150_000);
 });

@@ -141,6 +141,22 @@ describe('the simulator', () => {
     });
   });
 
+  describe('scheduled capacity', () => {
+    it('turns nobody away on spike when a window is declared for the tournament, and costs little before it', () => {
+      const schedule = JSON.stringify([{ name: 'tournament', start: '2026-01-05T01:00:00Z', end: '2026-01-05T01:05:00Z', freePlaces: 300 }]);
+      const [none, scheduled] = compareOnTrace(
+        loadTrace('spike'),
+        [
+          { label: 'adaptive', policy: CURRENT_POLICY, env: { MARGIN_MODE: 'adaptive' } },
+          { label: 'adaptive with the window', policy: CURRENT_POLICY, env: { MARGIN_MODE: 'adaptive', CAPACITY_SCHEDULE: schedule } },
+        ],
+        { env: {}, boot: ECS_EC2_BOOT, seeds: [1, 2] },
+      );
+      expect(none.report.failedAllocations).toBeGreaterThan(100);
+      expect(scheduled.report.failedAllocations).toBe(0);
+    });
+  });
+
   describe('never stops a server that has players', () => {
     it.each(bundledTraceNames())('on %s, under every preset configuration and several seeds', (name) => {
       const loaded = loadTrace(name);
