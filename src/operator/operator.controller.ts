@@ -14,6 +14,7 @@ import {
 import { AdminTokenGuard } from './admin-token.guard';
 import { FleetViewDto, ServerActionResultDto } from './fleet-view.dto';
 import { OperatorService } from './operator.service';
+import { RecordedTrace } from '../scaling/demand-record';
 
 /** Steering the fleet by hand. Off unless ADMIN_TOKEN is set; never reachable cross-origin. */
 @ApiTags('operator')
@@ -31,6 +32,15 @@ export class OperatorController {
   @ApiOkResponse({ type: FleetViewDto })
   fleet(): FleetViewDto {
     return this.operator.fleet();
+  }
+
+  @Get('demand')
+  @ApiOperation({
+    summary: 'The demand of the last 7 days, per minute, as a trace that `npm run simulate` reads unchanged: replay the real week against candidate settings',
+  })
+  @ApiOkResponse({ description: 'a JSON trace: description, session, startPlayers, arrivals (per minute)' })
+  demand(): RecordedTrace {
+    return this.operator.demand();
   }
 
   @Post('servers/:id/drain')

@@ -10,6 +10,7 @@ import { freeCapacityOf } from '../scaling/margin-policy';
 import { POLICY_SETTINGS } from '../scaling/policy-settings.provider';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
+import { DemandRecord, RecordedTrace, recordedTrace } from '../scaling/demand-record';
 import { FleetViewDto, ServerActionResultDto, ServerViewDto } from './fleet-view.dto';
 
 /** What operators may see and do; every change goes through the reconciler, like the policy's. */
@@ -22,6 +23,7 @@ export class OperatorService {
     @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     private readonly leadership: Leadership,
+    private readonly demandRecord: DemandRecord,
   ) {}
 
   fleet(): FleetViewDto {
@@ -81,6 +83,13 @@ export class OperatorService {
       throw new ServiceUnavailableException(String(error instanceof Error ? error.message : error));
     }
     return this.reconciler.recentDecisions().at(-1);
+  }
+
+  /** The demand of the last week as a trace for `npm run simulate`. */
+  demand(): RecordedTrace {
+    const trace = recordedTrace(this.demandRecord.minutes());
+    if (!trace) throw new NotFoundException('no demand recorded yet: the first reconcile pass has not run');
+    return trace;
   }
 
   decisions(): readonly DecisionRecord[] {

@@ -11,6 +11,7 @@ import { Settings } from '../config/settings';
 import { AdaptiveMargin, placesInUse } from './adaptive-margin';
 import { withMargins } from './margin-estimator';
 import { passGapMs } from './pass-gap';
+import { DemandRecord } from './demand-record';
 import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { scheduledFloor, scheduleLeadMs, withFloor } from './scheduled-floor';
 import { LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
@@ -54,6 +55,7 @@ export class Reconciler {
     private readonly metrics: FleetMetrics,
     private readonly adaptive: AdaptiveMargin,
     private readonly settings: Settings,
+    private readonly demandRecord: DemandRecord,
   ) {
     this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
   }
@@ -97,7 +99,9 @@ export class Reconciler {
   private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number) {
     this.adaptive.demand.handedOut(now, handedOut);
     this.adaptive.demand.turnedAway(now, turnedAway);
-    const estimate = this.adaptive.estimate(now, placesInUse(servers, this.policy.serverCapacity), this.policy, passGapMs(this.settings.SLEEP_TIME));
+    const inUse = placesInUse(servers, this.policy.serverCapacity);
+    this.demandRecord.record(now, handedOut, turnedAway, inUse);
+    const estimate = this.adaptive.estimate(now, inUse, this.policy, passGapMs(this.settings.SLEEP_TIME));
     const mode = this.settings.MARGIN_MODE;
     const slowest = this.adaptive.slowestBootMs();
     const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.policy));

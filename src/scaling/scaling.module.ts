@@ -4,6 +4,7 @@ import { FleetModule } from '../fleet/fleet.module';
 import { Settings } from '../config/settings';
 import { AdaptiveMargin } from './adaptive-margin';
 import { bootPriorMs } from './launch-times';
+import { DemandRecord } from './demand-record';
 import { policySettingsProvider } from './policy-settings.provider';
 import { ReconcileLoop } from './reconcile-loop.service';
 import { Reconciler } from './reconciler.service';
@@ -13,9 +14,10 @@ import { Reconciler } from './reconciler.service';
   providers: [
     policySettingsProvider,
     { provide: AdaptiveMargin, inject: [Settings], useFactory: (s: Settings) => new AdaptiveMargin(bootPriorMs(s.PLATFORM, s.ECS_LAUNCH_TYPE)) },
+    { provide: DemandRecord, useFactory: () => new DemandRecord() },
     Reconciler,
     ReconcileLoop,
   ],
-  exports: [ReconcileLoop, Reconciler, policySettingsProvider],
+  exports: [ReconcileLoop, Reconciler, policySettingsProvider, DemandRecord],
 })
 export class ScalingModule {}
