@@ -5,9 +5,10 @@ import { FleetRegistry } from '../src/fleet/fleet.registry';
 import { HealthProber } from '../src/fleet/health-prober';
 import { FleetMetrics } from '../src/metrics/fleet-metrics';
 import { GameServerPlatform, PlatformListing, PlatformServer } from '../src/platform/game-server-platform';
-import { policySettingsFrom } from '../src/scaling/policy-settings.provider';
 import { AdaptiveMargin } from '../src/scaling/adaptive-margin';
 import { bootPriorMs } from '../src/scaling/launch-times';
+import { DemandRecord } from '../src/scaling/demand-record';
+import { PolicyTuning } from '../src/scaling/policy-tuning';
 import { Reconciler } from '../src/scaling/reconciler.service';
 
 /** The platform port, answering discovery with the given servers and counting every call. */
@@ -73,7 +74,7 @@ export async function managerPass(addresses: readonly string[], concurrency: num
   );
   const registry = new FleetRegistry(settings);
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
-  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, policySettingsFrom(settings), new FleetMetrics(settings), adaptive, settings);
+  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, new PolicyTuning(settings), new FleetMetrics(settings), adaptive, settings, new DemandRecord());
   registry.rebuild(await platform.discover(), Date.now());
   const discoveryCalls = platform.calls;
   return {

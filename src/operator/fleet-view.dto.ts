@@ -1,4 +1,5 @@
 import { MARGIN_MODES, MarginMode } from '../config/settings';
+import type { TuningChange } from '../scaling/policy-tuning';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
 
@@ -86,4 +87,11 @@ export class FleetViewDto {
 export class ServerActionResultDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: SERVER_STATES }) state!: ServerState;
+}
+
+export class TuningViewDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 4, DOWNSCALE_MARGIN: 18, MIN_SERVERS: 1, MAX_SERVERS: 100 } })
+  settings!: Record<string, string | number>;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'changes since start-up, newest last: when, and each setting from and to' })
+  changes!: TuningChange[];
 }

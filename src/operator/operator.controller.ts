@@ -1,6 +1,8 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, ParseBoolPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Param, ParseBoolPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiForbiddenResponse,
@@ -12,8 +14,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminTokenGuard } from './admin-token.guard';
-import { FleetViewDto, ServerActionResultDto } from './fleet-view.dto';
+import { FleetViewDto, ServerActionResultDto, TuningViewDto } from './fleet-view.dto';
 import { OperatorService } from './operator.service';
+import { RecordedTrace } from '../scaling/demand-record';
 
 /** Steering the fleet by hand. Off unless ADMIN_TOKEN is set; never reachable cross-origin. */
 @ApiTags('operator')
@@ -31,6 +34,34 @@ export class OperatorController {
   @ApiOkResponse({ type: FleetViewDto })
   fleet(): FleetViewDto {
     return this.operator.fleet();
+  }
+
+  @Get('settings')
+  @ApiOperation({ summary: 'The settings that can change at run time, and the changes made since start-up' })
+  @ApiOkResponse({ type: TuningViewDto })
+  settings(): TuningViewDto {
+    return this.operator.tuningView();
+  }
+
+  @Patch('settings')
+  @ApiOperation({
+    summary: 'Change MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS or MAX_SERVERS without a restart, validated as the environment is; kept until the next restart',
+  })
+  @ApiBody({ schema: { type: 'object', example: { MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 20 } } })
+  @ApiOkResponse({ type: TuningViewDto })
+  @ApiBadRequestResponse({ description: 'a value the environment would refuse too, or a setting that cannot change at run time; the message names each' })
+  tune(@Body() patch: Record<string, unknown>): TuningViewDto {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new BadRequestException('the body must be a JSON object of settings');
+    return this.operator.tune(patch);
+  }
+
+  @Get('demand')
+  @ApiOperation({
+    summary: 'The demand of the last 7 days, per minute, as a trace that `npm run simulate` reads unchanged: replay the real week against candidate settings',
+  })
+  @ApiOkResponse({ description: 'a JSON trace: description, session, startPlayers, arrivals (per minute)' })
+  demand(): RecordedTrace {
+    return this.operator.demand();
   }
 
   @Post('servers/:id/drain')

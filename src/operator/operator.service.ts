@@ -1,16 +1,17 @@
-import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { GameServer, stateOf } from '../fleet/game-server';
 import { countByState, ServerState } from '../domain/server-state';
 import { Leadership } from '../leadership/leadership.service';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
 import { DecisionRecord } from '../scaling/decision-record';
-import { PolicySettings } from '../domain/fleet-snapshot';
 import { freeCapacityOf } from '../scaling/margin-policy';
-import { POLICY_SETTINGS } from '../scaling/policy-settings.provider';
+import { PolicyTuning } from '../scaling/policy-tuning';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
-import { FleetViewDto, ServerActionResultDto, ServerViewDto } from './fleet-view.dto';
+import { DemandRecord, RecordedTrace, recordedTrace } from '../scaling/demand-record';
+import { FleetViewDto, ServerActionResultDto, ServerViewDto, TuningViewDto } from './fleet-view.dto';
+import { InvalidSettingsError } from '../config/validate-settings';
 
 /** What operators may see and do; every change goes through the reconciler, like the policy's. */
 @Injectable()
@@ -19,17 +20,19 @@ export class OperatorService {
     private readonly registry: FleetRegistry,
     private readonly reconciler: Reconciler,
     private readonly loop: ReconcileLoop,
-    @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
+    private readonly tuning: PolicyTuning,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     private readonly leadership: Leadership,
+    private readonly demandRecord: DemandRecord,
   ) {}
 
   fleet(): FleetViewDto {
     const now = Date.now();
     const servers = this.registry.all().map((server) => this.viewOf(server, now));
     const serversByState = countByState(servers);
-    const freeCapacity = freeCapacityOf(servers, this.policy.serverCapacity);
-    const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = this.policy;
+    const policy = this.tuning.policy();
+    const freeCapacity = freeCapacityOf(servers, policy.serverCapacity);
+    const { upscaleMargin, downscaleMargin, serverCapacity, minServers, maxServers } = policy;
     const held = this.reconciler.heldMargins();
     return {
       platform: this.platform.name,
@@ -81,6 +84,28 @@ export class OperatorService {
       throw new ServiceUnavailableException(String(error instanceof Error ? error.message : error));
     }
     return this.reconciler.recentDecisions().at(-1);
+  }
+
+  /** Changes tunable settings at run time; a 400 names every problem, as start-up would. */
+  tune(patch: Readonly<Record<string, unknown>>): TuningViewDto {
+    try {
+      this.tuning.apply(patch);
+    } catch (error) {
+      if (error instanceof InvalidSettingsError) throw new BadRequestException(error.problems);
+      throw error;
+    }
+    return this.tuningView();
+  }
+
+  tuningView(): TuningViewDto {
+    return { settings: this.tuning.values(), changes: [...this.tuning.history()] };
+  }
+
+  /** The demand of the last week as a trace for `npm run simulate`. */
+  demand(): RecordedTrace {
+    const trace = recordedTrace(this.demandRecord.minutes());
+    if (!trace) throw new NotFoundException('no demand recorded yet: the first reconcile pass has not run');
+    return trace;
   }
 
   decisions(): readonly DecisionRecord[] {

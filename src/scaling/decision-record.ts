@@ -2,6 +2,7 @@ import { ServerState } from '../domain/server-state';
 import { LaunchFailures } from '../domain/fleet-snapshot';
 import { ScalingDecision } from '../domain/scaling-action';
 import { HeldMargins } from '../domain/margins';
+import { TuningChange } from './policy-tuning';
 
 /** One policy decision as operators see it: when, what the policy saw, and what it did and why. */
 export interface DecisionRecord {
@@ -19,6 +20,8 @@ export interface DecisionRecord {
   /** Players turned away since the previous pass. */
   readonly unmetDemand: number;
   readonly margins: HeldMargins;
+  /** Settings an operator changed since the pass before (PATCH /fleet/settings). */
+  readonly settingsChanged?: readonly TuningChange[];
   readonly decision: ScalingDecision;
 }
 

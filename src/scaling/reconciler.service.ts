@@ -11,11 +11,12 @@ import { Settings } from '../config/settings';
 import { AdaptiveMargin, placesInUse } from './adaptive-margin';
 import { withMargins } from './margin-estimator';
 import { passGapMs } from './pass-gap';
+import { DemandRecord } from './demand-record';
 import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { scheduledFloor, scheduleLeadMs, withFloor } from './scheduled-floor';
-import { LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
+import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
-import { POLICY_SETTINGS } from './policy-settings.provider';
+import { PolicyTuning, TuningChange } from './policy-tuning';
 import { ActionOrigin, ProbeOutage, ScalingAction, ScalingDecision } from '../domain/scaling-action';
 
 /** Decisions kept for operators: the ones that did something, newest last. */
@@ -44,16 +45,18 @@ export class Reconciler {
   private outage?: { readonly since: number; readonly figures: ProbeOutage };
   private outageEndedAt?: number;
   private held?: HeldMargins & { readonly estimate: MarginEstimate };
+  private tuningSeen = 0;
   private readonly schedule: readonly CapacityWindow[];
 
   constructor(
     private readonly registry: FleetRegistry,
     private readonly prober: HealthProber,
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
-    @Inject(POLICY_SETTINGS) private readonly policy: PolicySettings,
+    private readonly tuning: PolicyTuning,
     private readonly metrics: FleetMetrics,
     private readonly adaptive: AdaptiveMargin,
     private readonly settings: Settings,
+    private readonly demandRecord: DemandRecord,
   ) {
     this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
   }
@@ -74,8 +77,9 @@ export class Reconciler {
     this.metrics.marginsHeld(margins);
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
-    if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage) {
-      this.remember(decision, seen, now);
+    const settingsChanged = this.settingsChangedSinceLastPass();
+    if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage || settingsChanged) {
+      this.remember(decision, seen, now, settingsChanged);
       if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `held back: ${decision.heldBack.detail}`);
     }
     const inputs: PolicyInputs = { ...seen, freeCapacity: decision.freeCapacityBefore };
@@ -86,7 +90,7 @@ export class Reconciler {
 
   /** The margins the last pass held: the configured ones before the first pass, or in fixed mode. */
   heldMargins(): HeldMargins {
-    return this.held ?? { mode: this.settings.MARGIN_MODE, upscaleMargin: this.policy.upscaleMargin, downscaleMargin: this.policy.downscaleMargin };
+    return this.held ?? { mode: this.tuning.marginMode(), upscaleMargin: this.tuning.policy().upscaleMargin, downscaleMargin: this.tuning.policy().downscaleMargin };
   }
 
   /**
@@ -97,11 +101,13 @@ export class Reconciler {
   private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number) {
     this.adaptive.demand.handedOut(now, handedOut);
     this.adaptive.demand.turnedAway(now, turnedAway);
-    const estimate = this.adaptive.estimate(now, placesInUse(servers, this.policy.serverCapacity), this.policy, passGapMs(this.settings.SLEEP_TIME));
-    const mode = this.settings.MARGIN_MODE;
+    const inUse = placesInUse(servers, this.tuning.policy().serverCapacity);
+    this.demandRecord.record(now, handedOut, turnedAway, inUse);
+    const estimate = this.adaptive.estimate(now, inUse, this.tuning.policy(), passGapMs(this.settings.SLEEP_TIME));
+    const mode = this.tuning.marginMode();
     const slowest = this.adaptive.slowestBootMs();
-    const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.policy));
-    const settings = withFloor(mode === 'adaptive' ? withMargins(this.policy, estimate) : this.policy, floor);
+    const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.tuning.policy()));
+    const settings = withFloor(mode === 'adaptive' ? withMargins(this.tuning.policy(), estimate) : this.tuning.policy(), floor);
     const scheduled = floor.windows.length > 0 ? floor : undefined;
     this.held = { mode, upscaleMargin: settings.upscaleMargin, downscaleMargin: settings.downscaleMargin, estimate, scheduled };
     return { margins: this.held, settings };
@@ -181,7 +187,7 @@ export class Reconciler {
     const id = `gs-${randomBytes(6).toString('hex')}`;
     this.registry.addLaunching(id, now);
     this.unplaced.add(id);
-    const launching = this.platform.launch({ id, capacity: this.policy.serverCapacity }).then(
+    const launching = this.platform.launch({ id, capacity: this.tuning.policy().serverCapacity }).then(
       (server) => {
         this.unplaced.delete(id);
         try {
@@ -229,16 +235,26 @@ export class Reconciler {
     this.launchFailures = { consecutive: this.launchFailures.consecutive + 1, lastAt: Date.now() };
   }
 
-  private remember(decision: ScalingDecision, seen: Omit<PolicyInputs, 'freeCapacity'>, now: number): void {
+  /** The operators' changes of settings since the previous pass: the first pass after them is recorded with them. */
+  private settingsChangedSinceLastPass(): readonly TuningChange[] | undefined {
+    const { version } = this.tuning;
+    const count = version - this.tuningSeen;
+    this.tuningSeen = version;
+    return count > 0 ? this.tuning.history().slice(-count) : undefined;
+  }
+
+  private remember(decision: ScalingDecision, seen: Omit<PolicyInputs, 'freeCapacity'>, now: number, settingsChanged?: readonly TuningChange[]): void {
     const at = new Date(now).toISOString();
     const key = decisionKey(decision);
     const last = this.decisions.at(-1);
-    if (last?.key === key) {
+    if (settingsChanged) {
+      this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, settingsChanged, decision });
+    } else if (last?.key === key) {
       // The same decision: counted, with the figures of the latest pass.
       Object.assign(last, seen, { decision, lastAt: at, repeats: last.repeats + 1 });
-      return;
+    } else {
+      this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, decision });
     }
-    this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, decision });
     if (this.decisions.length > DECISIONS_KEPT) this.decisions.shift();
   }
 

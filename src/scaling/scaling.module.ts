@@ -4,18 +4,20 @@ import { FleetModule } from '../fleet/fleet.module';
 import { Settings } from '../config/settings';
 import { AdaptiveMargin } from './adaptive-margin';
 import { bootPriorMs } from './launch-times';
-import { policySettingsProvider } from './policy-settings.provider';
+import { DemandRecord } from './demand-record';
+import { PolicyTuning } from './policy-tuning';
 import { ReconcileLoop } from './reconcile-loop.service';
 import { Reconciler } from './reconciler.service';
 
 @Module({
   imports: [ScheduleModule.forRoot(), FleetModule],
   providers: [
-    policySettingsProvider,
+    PolicyTuning,
     { provide: AdaptiveMargin, inject: [Settings], useFactory: (s: Settings) => new AdaptiveMargin(bootPriorMs(s.PLATFORM, s.ECS_LAUNCH_TYPE)) },
+    { provide: DemandRecord, useFactory: () => new DemandRecord() },
     Reconciler,
     ReconcileLoop,
   ],
-  exports: [ReconcileLoop, Reconciler, policySettingsProvider],
+  exports: [ReconcileLoop, Reconciler, PolicyTuning, DemandRecord],
 })
 export class ScalingModule {}

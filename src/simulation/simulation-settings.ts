@@ -2,7 +2,7 @@ import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedu
 import { MarginMode } from '../config/settings';
 import { validateSettings } from '../config/validate-settings';
 import { PolicySettings } from '../domain/fleet-snapshot';
-import { policySettingsFrom } from '../scaling/policy-settings.provider';
+import { policySettingsFrom } from '../scaling/policy-settings';
 
 /** The manager's settings that change what a simulation does; the others (ports, AWS, ...) do not matter here. */
 export const SIMULATED_SETTINGS = [

@@ -1,9 +1,17 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { acceptingServers, metric, reportedFreeCapacity, RunningManager, startManager, waitFor } from '../support/manager';
 import { endScenario } from '../support/scenario';
 import { ArrivedPlayer, arriveAskingAgain } from '../support/players';
 
 const EFFECTIVE = 'fleet_manager_effective_upscale_margin';
+const TOKEN = 'adaptive-test-token-0123456789';
+/** `npm test` builds first, so this is the CLI as `npm run simulate` runs it. */
+const SIMULATE_CLI = join(__dirname, '..', '..', 'dist', 'simulation', 'simulate-cli.js');
 
 describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server processes', () => {
   let manager: RunningManager;
@@ -12,7 +20,7 @@ describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server pr
   afterEach(() => endScenario(manager, players));
 
   it('grows above UPSCALE_MARGIN while players ramp up, from the boot times it measured, and expects no growth once they stop coming', async () => {
-    manager = await startManager({ MARGIN_MODE: 'adaptive', SLEEP_TIME: '0.5' });
+    manager = await startManager({ MARGIN_MODE: 'adaptive', SLEEP_TIME: '0.5', ADMIN_TOKEN: TOKEN });
     await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
     expect(await metric(manager, EFFECTIVE)).toBe(4);
 
@@ -37,6 +45,20 @@ describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server pr
     // Nobody arrives any more: once the ramp has left four horizons (about 25 s here), no growth is
     // expected. The room for noise stays for the hours the history covers: the ramp came in bursts.
     await waitFor('no growth expected', async () => (await metric(manager, 'fleet_manager_adaptive_margin_estimate{figure="growth"}')) === 0, 45_000);
+
+    // The demand it recorded replays in the simulator as it is.
+    const demand = await fetch(`${manager.url}/fleet/demand`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(demand.status).toBe(200);
+    const trace = (await demand.json()) as { arrivals: number[]; startPlayers: number };
+    expect(trace.arrivals.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(40);
+    const dir = await mkdtemp(join(tmpdir(), 'recorded-'));
+    try {
+      await writeFile(join(dir, 'recorded.json'), JSON.stringify(trace));
+      const { stdout } = await promisify(execFile)(process.execPath, [SIMULATE_CLI, join(dir, 'recorded.json'), '--json', '--boot', '1-2'], { timeout: 60_000 });
+      expect(JSON.parse(stdout)).toMatchObject({ trace: 'recorded', players: trace.arrivals.reduce((sum, n) => sum + n, 0) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

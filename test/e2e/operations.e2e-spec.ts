@@ -35,6 +35,40 @@ describe('operations', () => {
 
   afterEach(() => endScenario(manager, players));
 
+  describe('settings at run time (PATCH /fleet/settings)', () => {
+    const patch = (body: unknown, headers: Record<string, string> = auth) =>
+      fetch(`${manager.url}/fleet/settings`, { method: 'PATCH', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+    it('changes the margins and the mode without a restart, validated as the environment is, logged with the decisions', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+
+      // The same rule and message as at start-up, and nothing changes.
+      const flapping = await patch({ UPSCALE_MARGIN: 10 });
+      expect(flapping.status).toBe(400);
+      expect(flapping.body.message).toEqual([expect.stringMatching(/^Invalid settings: DOWNSCALE_MARGIN=18 must exceed UPSCALE_MARGIN=10 by more than SERVER_CAPACITY=10/)]);
+      expect((await patch({ UPSCALE_MARGIN: 'four' })).body.message).toEqual(['Invalid setting UPSCALE_MARGIN="four": must be a whole number >= 0']);
+      expect((await patch({ SERVER_CAPACITY: 5 })).body.message).toEqual([expect.stringMatching(/^SERVER_CAPACITY cannot be changed at run time; these can: MARGIN_MODE, UPSCALE_MARGIN/)]);
+      expect((await patch({ UPSCALE_MARGIN: 6 }, { authorization: 'Bearer wrong-token-wrong-token-wrong' })).status).toBe(403);
+      expect((await call(manager, 'GET', '/fleet')).body.margins).toMatchObject({ upscaleMargin: 4, downscaleMargin: 18, mode: 'fixed' });
+
+      const changed = await patch({ MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: '20' });
+      expect(changed.status).toBe(200);
+      expect(changed.body.settings).toEqual({ MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 20, MIN_SERVERS: 1, MAX_SERVERS: 100 });
+      expect(changed.body.changes).toEqual([
+        { at: expect.any(String), changes: { MARGIN_MODE: { from: 'fixed', to: 'adaptive' }, UPSCALE_MARGIN: { from: 4, to: 6 }, DOWNSCALE_MARGIN: { from: 18, to: 20 } } },
+      ]);
+      // The next pass holds them, and is recorded with the change.
+      const decision = await waitFor('a decision recorded with the change', async () =>
+        ((await call(manager, 'GET', '/fleet/decisions')).body.decisions as { settingsChanged?: unknown[]; margins: { mode: string; upscaleMargin: number } }[]).find((d) => d.settingsChanged),
+      );
+      expect(decision.margins).toMatchObject({ mode: 'adaptive' });
+      expect(decision.margins.upscaleMargin).toBeGreaterThanOrEqual(6);
+      expect((await call(manager, 'GET', '/fleet')).body.margins).toMatchObject({ upscaleMargin: 6, downscaleMargin: 20, mode: 'adaptive' });
+      expect(await metric(manager, 'fleet_manager_effective_upscale_margin')).toBeGreaterThanOrEqual(6);
+    });
+  });
+
   describe('GET /metrics', () => {
     it('counts what happened in a real scenario: allocations by outcome, launches, platform calls, probe failures, replacements', async () => {
       // Places handed out and never taken keep a failing server for UNHEALTHY_PLAYER_GRACE until they expire: here after 1 s.
@@ -230,6 +264,9 @@ describe('operations', () => {
           'GET /metrics',
           'GET /fleet',
           'GET /fleet/decisions',
+          'GET /fleet/demand',
+          'GET /fleet/settings',
+          'PATCH /fleet/settings',
           'POST /fleet/reconcile',
           'POST /fleet/servers/{id}/drain',
           'POST /fleet/servers/{id}/undrain',

@@ -1,6 +1,6 @@
 import { InvalidScheduleError, parseCapacitySchedule } from '../../src/config/capacity-schedule';
 import { validateSettings } from '../../src/config/validate-settings';
-import { policySettingsFrom } from '../../src/scaling/policy-settings.provider';
+import { policySettingsFrom } from '../../src/scaling/policy-settings';
 import { scheduledFloor, scheduleLeadMs, withFloor } from '../../src/scaling/scheduled-floor';
 import { Settings } from '../../src/config/settings';
 

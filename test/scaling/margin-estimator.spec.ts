@@ -1,6 +1,6 @@
 import { DemandHistory, DemandSeries } from '../../src/scaling/demand-history';
 import { bootTimeMs, estimateMargin, growthDeviation, horizonMs, withMargins } from '../../src/scaling/margin-estimator';
-import { policySettingsFrom } from '../../src/scaling/policy-settings.provider';
+import { policySettingsFrom } from '../../src/scaling/policy-settings';
 import { Settings } from '../../src/config/settings';
 
 /** A series of net demand levels, oldest first, in buckets of 5 s. */

@@ -6,9 +6,10 @@ import { HealthProber } from '../../src/fleet/health-prober';
 import { ProbeResult } from '../../src/fleet/health-report';
 import { FleetMetrics, METRIC_PREFIX } from '../../src/metrics/fleet-metrics';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../../src/platform/game-server-platform';
-import { policySettingsFrom } from '../../src/scaling/policy-settings.provider';
 import { AdaptiveMargin } from '../../src/scaling/adaptive-margin';
 import { bootPriorMs } from '../../src/scaling/launch-times';
+import { DemandRecord } from '../../src/scaling/demand-record';
+import { PolicyTuning } from '../../src/scaling/policy-tuning';
 import { Reconciler } from '../../src/scaling/reconciler.service';
 
 /**
@@ -96,7 +97,7 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const prober = new ScriptedProber();
   const metrics = new FleetMetrics(settings);
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
-  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, policySettingsFrom(settings), metrics, adaptive, settings);
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, new PolicyTuning(settings), metrics, adaptive, settings, new DemandRecord());
   return { clock, registry, platform, prober, metrics, reconciler, adaptive };
 }
 

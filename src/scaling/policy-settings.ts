@@ -1,9 +1,7 @@
-import { Provider } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { PolicySettings } from '../domain/fleet-snapshot';
 
-export const POLICY_SETTINGS = Symbol('PolicySettings');
-
+/** The policy's settings from the manager's, in the units the policy counts in. */
 export function policySettingsFrom(s: Settings): PolicySettings {
   return {
     upscaleMargin: s.UPSCALE_MARGIN,
@@ -22,9 +20,3 @@ export function policySettingsFrom(s: Settings): PolicySettings {
     rolloutMaxDraining: s.ROLLOUT_MAX_DRAINING,
   };
 }
-
-export const policySettingsProvider: Provider = {
-  provide: POLICY_SETTINGS,
-  inject: [Settings],
-  useFactory: policySettingsFrom,
-};

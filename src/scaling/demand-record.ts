@@ -1,0 +1,85 @@
+const MINUTE_MS = 60_000;
+/** A week of minutes: what the simulator reads at most (trace.ts), and a weekend's pattern with it. */
+export const DEMAND_RECORD_MINUTES = 7 * 24 * 60;
+
+interface Minute {
+  index: number;
+  handedOut: number;
+  turnedAway: number;
+  /** Places in use (taken or reserved) at the last pass of the minute. */
+  inUse: number;
+}
+
+/** One recorded minute, as the operator API exports it. */
+export interface RecordedMinute {
+  /** Minutes since the epoch. */
+  readonly minute: number;
+  readonly handedOut: number;
+  readonly turnedAway: number;
+  readonly inUse: number;
+}
+
+/** The recorded demand as a trace that `npm run simulate` reads unchanged (trace.ts, JSON form). */
+export interface RecordedTrace {
+  readonly description: string;
+  readonly session: { readonly distribution: 'exponential'; readonly meanMinutes: number };
+  readonly startPlayers: number;
+  readonly arrivals: readonly number[];
+}
+
+/**
+ * The demand per minute over the last week, for replay: places handed out, players turned away,
+ * places in use. Bounded: a ring of DEMAND_RECORD_MINUTES, about 300 KB. Fed by every pass.
+ */
+export class DemandRecord {
+  private readonly ring: Minute[] = Array.from({ length: DEMAND_RECORD_MINUTES }, () => ({ index: -1, handedOut: 0, turnedAway: 0, inUse: 0 }));
+  private newest = -1;
+
+  record(at: number, handedOut: number, turnedAway: number, inUse: number): void {
+    const index = Math.max(Math.floor(at / MINUTE_MS), this.newest);
+    const minute = this.ring[index % this.ring.length];
+    if (minute.index !== index) Object.assign(minute, { index, handedOut: 0, turnedAway: 0 });
+    minute.handedOut += handedOut;
+    minute.turnedAway += turnedAway;
+    minute.inUse = inUse;
+    this.newest = index;
+  }
+
+  /** Every minute from the oldest kept to the newest, oldest first; minutes no pass saw carry nothing and the last count. */
+  minutes(): RecordedMinute[] {
+    if (this.newest < 0) return [];
+    const out: RecordedMinute[] = [];
+    let inUse: number | undefined;
+    for (let index = this.newest - this.ring.length + 1; index <= this.newest; index++) {
+      const minute = index >= 0 ? this.ring[index % this.ring.length] : undefined;
+      const live = minute?.index === index;
+      if (!live && inUse === undefined) continue;
+      if (live) inUse = minute.inUse;
+      out.push({ minute: index, handedOut: live ? minute.handedOut : 0, turnedAway: live ? minute.turnedAway : 0, inUse: inUse as number });
+    }
+    return out;
+  }
+}
+
+/**
+ * The recorded minutes as a trace: each minute's arrivals are the places handed out and the
+ * players turned away (a client that asked again after a 503 counts twice), the players at the
+ * start are the places in use then, and the mean session comes from Little's law: players in
+ * play on average over arrivals per minute. Undefined with no minute recorded.
+ */
+export function recordedTrace(minutes: readonly RecordedMinute[]): RecordedTrace | undefined {
+  if (minutes.length === 0) return undefined;
+  const arrivals = minutes.map((m) => m.handedOut + m.turnedAway);
+  const perMinute = arrivals.reduce((sum, n) => sum + n, 0) / minutes.length;
+  const inPlay = minutes.reduce((sum, m) => sum + m.inUse, 0) / minutes.length;
+  // Nobody arrived: any session length replays the same; one minute keeps the trace valid.
+  const meanMinutes = perMinute > 0 && inPlay > 0 ? Math.round((inPlay / perMinute) * 10) / 10 : 1;
+  const from = new Date(minutes[0].minute * MINUTE_MS).toISOString();
+  const to = new Date((minutes[minutes.length - 1].minute + 1) * MINUTE_MS).toISOString();
+  return {
+    description: `Recorded by the manager from ${from} to ${to}: places handed out and players turned away per minute; sessions of ${meanMinutes} minutes on average (Little's law), exponential.`,
+    session: { distribution: 'exponential', meanMinutes: Math.max(meanMinutes, 0.1) },
+    startPlayers: minutes[0].inUse,
+    arrivals,
+  };
+}
