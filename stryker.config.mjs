@@ -3,7 +3,7 @@
  * money: the policy, the registry, the prober and its health report's parsing, the reconciler,
  * the settings, the platforms' decisions (the ECS game port, the drain time) and the lease
  * decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
- * Its score and the surviving mutants are in docs/reliability.md (Mutation testing).
+ * Its score and the surviving mutants are in docs/mutation-testing.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
