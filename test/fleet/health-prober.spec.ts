@@ -115,8 +115,13 @@ describe('HealthProber.probe: bad answers fail without throwing', () => {
     ['an absurdly large capacity', answerJson({ available_capacity: 100_001, ready_to_close: true }), /available_capacity 100001/],
     ['ready_to_close as a string', answerJson({ available_capacity: 3, ready_to_close: 'true' }), /ready_to_close "true"/],
     ['ready_to_close as a number', answerJson({ available_capacity: 3, ready_to_close: 1 }), /ready_to_close 1/],
-    ['HTTP 500', answer(500, '{"available_capacity": 3, "ready_to_close": true}'), /HTTP 500/],
-    ['HTTP 404', answer(404, 'not found', 'text/plain'), /HTTP 404/],
+    ['HTTP 500', answer(500, '{"available_capacity": 3, "ready_to_close": true}'), /^health endpoint answered HTTP 500$/],
+    ['HTTP 404', answer(404, 'not found', 'text/plain'), /^health endpoint answered HTTP 404$/],
+    // The edges of the redirect range: 300 and 399 are redirects, 400 and 299 are not.
+    ['HTTP 300', answer(300, ''), /^health endpoint answered HTTP 300 \(a redirect: probes never follow one\)$/],
+    ['HTTP 399', answer(399, ''), /^health endpoint answered HTTP 399 \(a redirect: probes never follow one\)$/],
+    ['HTTP 400', answer(400, ''), /^health endpoint answered HTTP 400$/],
+    ['HTTP 299', answer(299, '{"available_capacity": 3, "ready_to_close": true}'), /^health endpoint answered HTTP 299$/],
   ])('%s', async (_case, handler, error) => {
     expectFailure(await probeServer(handler), error);
   });
@@ -232,6 +237,26 @@ describe('HealthProber.probe: hostile answers on a real socket end in a failed p
     });
     expectFailure(result, /HTTP 302 \(a redirect: probes never follow one\)/);
     expect(asked).toEqual([]);
+  });
+});
+
+describe('HealthProber.probe: an answer at the size limit (16 KiB)', () => {
+  /** A valid report padded with spaces to exactly `bytes`. */
+  const padded = (bytes: number) => {
+    const json = '{"available_capacity": 3, "ready_to_close": true}';
+    return json + ' '.repeat(bytes - json.length);
+  };
+
+  it.each([
+    ['with content-length', true],
+    ['chunked, without content-length', false],
+  ])('reads one of exactly the limit %s, and refuses one byte more', async (_case, declareLength) => {
+    const handler = (bytes: number): Handler => (_req, res) => {
+      res.writeHead(200, declareLength ? { 'content-type': 'application/json', 'content-length': String(bytes) } : { 'content-type': 'application/json' });
+      res.end(padded(bytes));
+    };
+    expect(await probeServer(handler(16 * 1024))).toEqual({ ok: true, report: { availableCapacity: 3, readyToClose: true } });
+    expectFailure(await probeServer(handler(16 * 1024 + 1)), /^health answer larger than 16384 bytes$/);
   });
 });
 
