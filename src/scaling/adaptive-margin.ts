@@ -1,8 +1,11 @@
+import { CapacityFloor } from '../config/capacity-schedule';
+import { MarginMode } from '../config/settings';
 import { PolicySettings, ServerView } from '../domain/fleet-snapshot';
+import { withFloor } from './scheduled-floor';
 import { DemandHistory } from './demand-history';
 import { LaunchTimes } from './launch-times';
 import { MarginEstimate } from '../domain/margins';
-import { bootTimeMs, estimateMargin, growthDeviation, horizonMs } from './margin-estimator';
+import { bootTimeMs, estimateMargin, growthDeviation, horizonMs, withMargins } from './margin-estimator';
 
 /**
  * What adaptive mode remembers between passes, and the estimate of each pass: the demand history
@@ -46,4 +49,9 @@ export function placesInUse(servers: readonly Pick<ServerView, 'state' | 'free'>
     if (server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy') inUse += Math.max(0, serverCapacity - server.free);
   }
   return inUse;
+}
+
+/** The settings a pass decides with, in the reconciler and the simulator alike: the estimate's margins in adaptive mode, raised to the schedule's floor in both. */
+export function passSettings(mode: MarginMode, settings: PolicySettings, estimate: MarginEstimate, floor: CapacityFloor): PolicySettings {
+  return withFloor(mode === 'adaptive' ? withMargins(settings, estimate) : settings, floor);
 }

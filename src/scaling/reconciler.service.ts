@@ -8,12 +8,11 @@ import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform
 import { decisionKey, DecisionRecord } from './decision-record';
 import { HeldMargins, MarginEstimate } from '../domain/margins';
 import { Settings } from '../config/settings';
-import { AdaptiveMargin, placesInUse } from './adaptive-margin';
-import { withMargins } from './margin-estimator';
+import { AdaptiveMargin, passSettings, placesInUse } from './adaptive-margin';
 import { passGapMs } from './pass-gap';
 import { DemandRecord } from './demand-record';
 import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
-import { scheduledFloor, scheduleLeadMs, withFloor } from './scheduled-floor';
+import { scheduledFloor, scheduleLeadMs } from './scheduled-floor';
 import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { PolicyTuning, TuningChange } from './policy-tuning';
@@ -107,7 +106,7 @@ export class Reconciler {
     const mode = this.tuning.marginMode();
     const slowest = this.adaptive.slowestBootMs();
     const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.tuning.policy()));
-    const settings = withFloor(mode === 'adaptive' ? withMargins(this.tuning.policy(), estimate) : this.tuning.policy(), floor);
+    const settings = passSettings(mode, this.tuning.policy(), estimate, floor);
     const scheduled = floor.windows.length > 0 ? floor : undefined;
     this.held = { mode, upscaleMargin: settings.upscaleMargin, downscaleMargin: settings.downscaleMargin, estimate, scheduled };
     return { margins: this.held, settings };

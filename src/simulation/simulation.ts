@@ -1,11 +1,10 @@
 import { MarginMode } from '../config/settings';
 import { LaunchFailures, PolicySettings } from '../domain/fleet-snapshot';
 import { CapacityFloor, CapacityWindow } from '../config/capacity-schedule';
-import { AdaptiveMargin } from '../scaling/adaptive-margin';
-import { scheduledFloor, scheduleLeadMs, withFloor } from '../scaling/scheduled-floor';
+import { AdaptiveMargin, passSettings } from '../scaling/adaptive-margin';
+import { scheduledFloor, scheduleLeadMs } from '../scaling/scheduled-floor';
 import { passGapMs } from '../scaling/pass-gap';
 import { bootPriorMs } from '../scaling/launch-times';
-import { withMargins } from '../scaling/margin-estimator';
 import { ScalingAction } from '../domain/scaling-action';
 import { DemandCurve } from './clairvoyant-bound';
 import { Demand, MINUTE_MS, planDemand } from './demand';
@@ -219,7 +218,7 @@ class Simulation {
     const slowest = adaptive.slowestBootMs();
     const lead = (floor: CapacityFloor) => scheduleLeadMs(floor, slowest, this.passGapMs, this.settings);
     const floor = scheduledFloor(this.config.schedule ?? [], (this.config.startAt ?? SIMULATION_START) + now, lead);
-    return withFloor(this.config.marginMode === 'adaptive' ? withMargins(this.settings, estimate) : this.settings, floor);
+    return passSettings(this.config.marginMode ?? 'fixed', this.settings, estimate, floor);
   }
 
   private apply(action: ScalingAction, now: number): void {
