@@ -113,8 +113,10 @@ function readCapped(response: IncomingMessage, limit: number): Promise<string | 
       else chunks.push(chunk);
     });
     response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    response.on('aborted', () => reject(new Error('the answer was cut short')));
-    response.on('error', reject);
+    // 'close' comes after 'end' for a whole answer, so this only settles one cut short. Node emits
+    // such an answer's 'error' only to a listener, and 'aborted' is deprecated: 'close' is the
+    // one event that always comes.
+    response.on('close', () => reject(new Error('the answer was cut short')));
   });
 }
 
