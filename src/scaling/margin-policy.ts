@@ -142,7 +142,10 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
   const freeCapacityBefore = freeCapacityOf(live, s.serverCapacity, snapshot.unmetDemand);
   let free = freeCapacityBefore;
   const turnedAway = snapshot.unmetDemand > 0 ? ` (${snapshot.unmetDemand} players turned away)` : '';
-  let serving = ready.length + launching.length;
+  // A failing server not yet given up still counts toward MIN_SERVERS (not towards the free places):
+  // replacing it at its first failed probe, or for every server still silent in the pass that sees
+  // a probe outage end, would launch servers that the next pass drains again.
+  let serving = ready.length + launching.length + live.filter((server) => server.state === 'unhealthy').length;
   let launched = 0;
   let heldBack: HeldBack | undefined;
   const reactivated = new Set<string>();

@@ -337,6 +337,22 @@ describe('decideScaling', () => {
         free: 20,
       },
       {
+        // Replaced once given up (UNHEALTHY_THRESHOLD), as a single failed probe is no reason to pay for another server.
+        name: 'an unhealthy server not yet given up counts toward MIN_SERVERS',
+        servers: [ready('a', 10), unhealthy('u', 1)],
+        settings: { minServers: 2 },
+        actions: [],
+        free: 10,
+      },
+      {
+        name: 'an unhealthy server given up is replaced for MIN_SERVERS in the same pass',
+        servers: [ready('a', 10), unhealthy('u', 3)],
+        settings: { minServers: 2 },
+        actions: ['stop u unhealthy', 'launch 1'],
+        free: 20,
+        reason: /^1 servers below MIN_SERVERS=2$/,
+      },
+      {
         name: 'no drain that would leave fewer ready servers than MIN_SERVERS',
         servers: [ready('a', 10), ready('b', 10)],
         settings: { minServers: 2 },
@@ -612,6 +628,17 @@ describe('decideScaling', () => {
         name: 'one of the servers that failed together gone: 2 of the 3 left still fail, so it lasts',
         servers: [ready('a', 5), longFailing('u1'), longFailing('u2'), ready('u3', 5)],
         outage: previous('u1', 'u2', 'u3', 'u4'),
+        actions: [],
+      },
+      {
+        // The fault ended in the middle of a pass: the rest answer in the next one.
+        name: 'the pass that sees it end launches nothing for MIN_SERVERS while half the fleet has yet to answer again',
+        servers: [
+          ...['a', 'b', 'c', 'd', 'e'].map((id) => ready(id, 9)),
+          ...['u1', 'u2', 'u3', 'u4', 'u5'].map((id) => unhealthy(id, 50, { readyToClose: false, lastHealthyAt: NOW - HOUR })),
+        ],
+        settings: { minServers: 10 },
+        outage: previous('a', 'b', 'c', 'd', 'e', 'u1', 'u2', 'u3', 'u4', 'u5'),
         actions: [],
       },
       {
