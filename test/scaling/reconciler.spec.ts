@@ -130,6 +130,22 @@ describe('Reconciler: launches', () => {
     expect(await metricValue(metrics, 'scaling_actions_total', { kind: 'launch', origin: 'operator' })).toBe(2);
   });
 
+  it('logs every action with its origin, its reason and the figures the pass decided on', async () => {
+    const { prober, reconciler } = setUp([platformServer('a')]);
+    const logs = jest.spyOn(Logger.prototype, 'log');
+    prober.answer('a', up(1));
+    await reconciler.runPass();
+    const launch = logs.mock.calls.find(([, message]) => /^launch /.test(String(message)));
+    expect(launch?.[1]).toBe('launch 1 server(s): free capacity 1 below upscale margin 4');
+    expect(launch?.[0]).toMatchObject({
+      action: { kind: 'launch', count: 1 },
+      origin: 'policy',
+      inputs: { freeCapacity: 1, unmetDemand: 0, serversByState: { ready: 1, launching: 0 }, margins: { upscaleMargin: 4 } },
+    });
+    reconciler.apply({ kind: 'drain', serverId: 'a', reason: 'by hand' }, 'operator');
+    expect(logs.mock.calls.at(-1)).toEqual([{ action: { kind: 'drain', serverId: 'a', reason: 'by hand' }, origin: 'operator', inputs: undefined }, 'drain a: by hand']);
+  });
+
   it('a placed server has its address, and a later stop reaches the platform', async () => {
     const { registry, platform, reconciler } = setUp();
     reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
@@ -392,6 +408,9 @@ describe('Reconciler: probe outage', () => {
     expect(reconciler.probeOutage()).toBeUndefined();
     expect(reconciler.recentDecisions()).toEqual([]);
 
+    // Said loudly once when it begins and once when it ends: operators alert on these lines.
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const warnings = jest.spyOn(Logger.prototype, 'warn');
     prober.answer('a', down);
     prober.answer('b', down);
     const began = (clock.now += 10_000);
@@ -403,6 +422,12 @@ describe('Reconciler: probe outage', () => {
     }
     expect(await metricValue(metrics, 'probe_outage')).toBe(1);
     expect(await metricValue(metrics, 'probe_outage_failing_servers')).toBe(2);
+    expect(errors.mock.calls).toEqual([
+      [
+        { probeOutage: { serverIds: ['a', 'b'], failing: 2, of: 2 } },
+        "probe outage: 2 of 2 servers that were healthy fail their probes at once; suspecting the manager's own network or load, so no server is stopped for failed probes and none is launched or drained until probes answer again",
+      ],
+    ]);
     expect(registry.get('b')?.consecutiveFailures).toBe(4);
     expect(platform.launches.size + platform.stops.length + platform.drains.length).toBe(0);
     // One record for the whole outage, with the figures of its last pass.
@@ -417,6 +442,10 @@ describe('Reconciler: probe outage', () => {
     expect(reconciler.probeOutage()).toBeUndefined();
     expect(await metricValue(metrics, 'probe_outage')).toBe(0);
     expect(await metricValue(metrics, 'probe_outage_failing_servers')).toBe(0);
+    expect(warnings.mock.calls.filter(([, message]) => /^probe outage/.test(String(message)))).toEqual([
+      [{ probeOutageSeconds: 120 }, 'probe outage over after 120 s: probes answer again'],
+    ]);
+    expect(errors).toHaveBeenCalledTimes(1);
 
     // b failed for more than UNHEALTHY_PLAYER_GRACE (180 s) since its last report, but not since the outage ended.
     clock.now = ended + 150_000;
