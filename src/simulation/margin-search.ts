@@ -20,8 +20,11 @@ export interface FixedMarginFound {
  * The cheapest fixed pair of margins that turns away no more players than `maxFailed` over the
  * base's seeds: what a user would have to find by hand. For each gap between the margins (the
  * narrowest the anti-flap rule allows, and the configured one) a binary search finds the
- * smallest upscale margin that is good enough, since a larger margin never costs less; the
- * cheaper of the two in server-hours wins. Undefined when no margin up to MAX_SEARCHED_MARGIN is.
+ * smallest upscale margin that is good enough. That one is not always the cheapest: a low
+ * downscale margin drains servers that the next rise launches again, and each launch pays a boot.
+ * So the margins up to one server's capacity above it are tried too; beyond that a margin holds
+ * about one more server all the time. The cheapest good pair in server-hours wins. Undefined
+ * when no margin up to MAX_SEARCHED_MARGIN is good enough.
  */
 export function cheapestFixedMargin(trace: Trace, base: ComparisonBase, maxFailed: number): FixedMarginFound | undefined {
   const { settings } = managerSettings({ ...base.env });
@@ -29,22 +32,30 @@ export function cheapestFixedMargin(trace: Trace, base: ComparisonBase, maxFaile
   const found: FixedMarginFound[] = [];
   for (const gap of gaps) {
     const run = (upscaleMargin: number) => fixedMarginRun(trace, base, upscaleMargin, upscaleMargin + gap);
-    let high = run(MAX_SEARCHED_MARGIN);
-    if (high.report.failedAllocations > maxFailed) continue;
-    let low = 0;
-    let highMargin = MAX_SEARCHED_MARGIN;
-    // Invariant: highMargin is good enough, every margin below `low` is not.
-    while (low < highMargin) {
-      const mid = (low + highMargin) >> 1;
-      const candidate = run(mid);
-      if (candidate.report.failedAllocations <= maxFailed) {
-        high = candidate;
-        highMargin = mid;
-      } else low = mid + 1;
+    const smallest = smallestGoodEnough(run, maxFailed);
+    if (!smallest) continue;
+    found.push(smallest);
+    for (let margin = smallest.upscaleMargin + 1; margin <= smallest.upscaleMargin + settings.serverCapacity; margin++) {
+      const candidate = run(margin);
+      if (candidate.report.failedAllocations <= maxFailed) found.push(candidate);
     }
-    found.push(high);
   }
   return found.sort((a, b) => a.report.serverHours - b.report.serverHours)[0];
+}
+
+/** The smallest upscale margin that turns away no more than `maxFailed`, by binary search: fewer failures as the margin grows. */
+function smallestGoodEnough(run: (upscaleMargin: number) => FixedMarginFound, maxFailed: number): FixedMarginFound | undefined {
+  let high = run(MAX_SEARCHED_MARGIN);
+  if (high.report.failedAllocations > maxFailed) return undefined;
+  let low = 0;
+  // Invariant: high is good enough, every margin below `low` is not.
+  while (low < high.upscaleMargin) {
+    const mid = (low + high.upscaleMargin) >> 1;
+    const candidate = run(mid);
+    if (candidate.report.failedAllocations <= maxFailed) high = candidate;
+    else low = mid + 1;
+  }
+  return high;
 }
 
 function fixedMarginRun(trace: Trace, base: ComparisonBase, upscaleMargin: number, downscaleMargin: number): FixedMarginFound {

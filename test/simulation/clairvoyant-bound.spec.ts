@@ -4,6 +4,8 @@ import { Demand, MINUTE_MS } from '../../src/simulation/demand';
 import { cheapestFixedMargin } from '../../src/simulation/margin-search';
 import { ECS_EC2_BOOT } from '../../src/simulation/simulation';
 import { SimulationReport } from '../../src/simulation/simulation-report';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseJsonTrace } from '../../src/simulation/trace';
 import { compareOnTrace } from '../../src/simulation/comparison';
 import { CURRENT_POLICY } from '../../src/simulation/scaling-policies';
@@ -81,11 +83,31 @@ describe('cheapestFixedMargin: what a user would have to find by hand', () => {
   );
   const base = { env: {}, boot: ECS_EC2_BOOT, seeds: [1] };
 
-  it('finds the smallest margins that fail no more players, and no smaller one does', () => {
+  it('finds margins that fail no more players, and no good pair of its gap up to a server above the smallest good one costs less', () => {
     const found = cheapestFixedMargin(trace, base, 0)!;
     expect(found.report.failedAllocations).toBe(0);
-    const [smaller] = compareOnTrace(trace, [{ label: 'one less', policy: CURRENT_POLICY, env: { UPSCALE_MARGIN: String(found.upscaleMargin - 1), DOWNSCALE_MARGIN: String(found.downscaleMargin - 1) } }], base);
-    expect(smaller.report.failedAllocations).toBeGreaterThan(0);
+    const gap = found.downscaleMargin - found.upscaleMargin;
+    const margins = Array.from({ length: found.upscaleMargin + 11 }, (_, margin) => margin);
+    const rows = compareOnTrace(
+      trace,
+      margins.map((margin) => ({ label: String(margin), policy: CURRENT_POLICY, env: { UPSCALE_MARGIN: String(margin), DOWNSCALE_MARGIN: String(margin + gap) } })),
+      base,
+    );
+    const good = rows.filter((row) => row.report.failedAllocations === 0);
+    const smallestGood = Number(good[0].label);
+    expect(smallestGood).toBeGreaterThan(0);
+    const cheaper = good.filter((row) => Number(row.label) <= smallestGood + 10 && row.report.serverHours < found.report.serverHours).map((row) => row.label);
+    expect(cheaper).toEqual([]);
+  });
+
+  it('looks above the smallest good margin: on slow-drain (seed 1) a higher one costs less', () => {
+    const slowDrain = parseJsonTrace(readFileSync(join(__dirname, '../../traces/slow-drain.json'), 'utf8'), 'slow-drain');
+    const found = cheapestFixedMargin(slowDrain, base, 0)!;
+    const gap = found.downscaleMargin - found.upscaleMargin;
+    const [below] = compareOnTrace(slowDrain, [{ label: 'below', policy: CURRENT_POLICY, env: { UPSCALE_MARGIN: String(found.upscaleMargin - 1), DOWNSCALE_MARGIN: String(found.downscaleMargin - 1) } }], base);
+    expect(below.report.failedAllocations).toBe(0);
+    expect(below.report.serverHours).toBeGreaterThan(found.report.serverHours);
+    expect(gap).toBeGreaterThan(0);
   });
 
   it('allows more failures for less: a looser target never costs more', () => {
