@@ -1,6 +1,5 @@
 import { basename, join } from 'node:path';
-import { ChildProcess } from 'node:child_process';
-import { ask, startHelper, stopProcess } from './children';
+import { startHelper, stopProcess } from './children';
 import { startHealthFarm } from './farm';
 import { LoadResult, LoadTally, warmUp } from './load';
 import { BENCH_SERVER_CAPACITY, MANAGER_NODE_FLAGS, startManager } from './manager';
@@ -30,26 +29,14 @@ function checked(result: LoadResult, what: string): LoadResult {
   return result;
 }
 
-/** Headers node:http adds to every answer by itself; bare node:http adds them too. */
-const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
-
-/** Has bare node:http answer with the very headers of the manager's answer, so that both send the same bytes. */
-async function matchHeaders(bare: ChildProcess, url: string): Promise<void> {
-  const answer = await fetch(url);
-  await answer.arrayBuffer();
-  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
-  await ask(bare, { headers });
-}
-
 /** The manager adopting `size` fake servers, in turns with bare node:http. */
-async function measure(size: number, bare: { url: string; pid: number; child: ChildProcess }, options: AllocationOptions) {
+async function measure(size: number, bare: { url: string; pid: number }, options: AllocationOptions) {
   // All on 127.0.0.1: the local platform probes its servers there.
   const farm = await startHealthFarm(size, BENCH_SERVER_CAPACITY, size);
   try {
     const running = await startManager(farm.servers, { main: options.main });
     try {
       const url = `${running.url}${PATH}`;
-      await matchHeaders(bare.child, url);
       await warmUp(url, options.connections, options.warmupS);
       const managerTally = new LoadTally();
       const bareTally = new LoadTally();
@@ -85,7 +72,7 @@ export async function allocationFigures(sizes: readonly number[], options: Alloc
   const variant = options.main ? ` (${basename(options.main)})` : '';
   const { child, message } = await startHelper<{ url: string }>(join(__dirname, 'bare-allocation-server.js'), [], { execArgv: [...MANAGER_NODE_FLAGS] });
   try {
-    const bare = { url: `${message.url}${PATH}`, pid: child.pid as number, child };
+    const bare = { url: `${message.url}${PATH}`, pid: child.pid as number };
     await warmUp(bare.url, options.connections, options.warmupS);
     for (const size of sizes) {
       const label = `allocation, ${size} servers${variant}`;

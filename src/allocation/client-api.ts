@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import cors from 'cors';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Settings } from '../config/settings';
-import { SECURITY_HEADERS } from '../http/security-headers';
+import { JSON_API_HEADERS } from '../http/json-api-headers';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 
@@ -26,14 +26,7 @@ const SERVED_METHODS: Readonly<Record<ClientPath, ReadonlySet<string>>> = {
 
 type CorsMiddleware = ReturnType<typeof cors>;
 
-/** Headers of every answer of the client API: its answers are never cached, not even by a browser. */
-const ANSWER_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
-  ...SECURITY_HEADERS,
-  'cache-control': 'no-store',
-  'content-type': 'application/json; charset=utf-8',
-});
-
-const SECURITY_HEADER_MAP = new Map<string, string>(Object.entries(SECURITY_HEADERS));
+const JSON_API_HEADER_MAP = new Map<string, string>(Object.entries(JSON_API_HEADERS));
 
 /**
  * The game clients' endpoints, `GET /available-gameserver/` and `GET /available-gameserver-list/`:
@@ -45,7 +38,7 @@ const SECURITY_HEADER_MAP = new Map<string, string>(Object.entries(SECURITY_HEAD
  * measurable share of an allocation (docs/performance.md: Nest's router and hooks tripled its
  * CPU; a Fastify instance of their own still cost up to a third more than node:http).
  * `createHttpApp` sends each request to this class or to Nest by method and path (`routeOf`).
- * Answers carry the same security headers as the rest of the manager and errors the same shape;
+ * Answers carry the headers a JSON API needs (JSON_API_HEADERS) and errors the same shape as the rest;
  * CORS (for browser games, `CORS_ORIGINS`) applies here only, since no other endpoint is for
  * browsers. Other methods on these paths (and their bodies, with Nest's body limit) are refused
  * by Nest.
@@ -77,7 +70,7 @@ export class ClientApi {
       // them the middleware's work (8 % of an allocation's CPU) would buy nothing.
       if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, response);
       // The middleware ends a preflight itself, so its answer needs the security headers now.
-      if (request.method === 'OPTIONS') response.setHeaders(SECURITY_HEADER_MAP);
+      if (request.method === 'OPTIONS') response.setHeaders(JSON_API_HEADER_MAP);
       // With fixed options the middleware calls back at once, inside this try.
       this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, response)));
     } catch (error) {
@@ -120,6 +113,6 @@ function clientPathOf(url: string | undefined): ClientPath | undefined {
 /** One JSON answer in one write: with its length known, node:http sends head and body together. */
 function send(response: ServerResponse, status: number, answer: object, headers?: OutgoingHttpHeaders): void {
   const body = JSON.stringify(answer);
-  response.writeHead(status, { ...ANSWER_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, { ...JSON_API_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }

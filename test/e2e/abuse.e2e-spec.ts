@@ -206,14 +206,35 @@ describe('abuse', () => {
       expect((await getJson(`${manager.url}/health`)).status).toBe(200);
     });
 
-    it('every answer carries security headers', async () => {
-      for (const path of ['/available-gameserver/', '/available-gameserver-list/', '/health', '/metrics', '/no-such-route', '/docs/json']) {
-        const response = await fetch(`${manager.url}${path}`);
+    it('every page and operator answer carries the full set of security headers', async () => {
+      for (const path of ['/health', '/metrics', '/no-such-route', '/docs/json', '/available-gameserver/?x', '/available-gameserver-list/']) {
+        const response = await fetch(`${manager.url}${path}`, path.endsWith('?x') ? { method: 'DELETE' } : { method: 'POST' });
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
         expect(response.headers.get('x-frame-options')).toBe('DENY');
         expect(response.headers.get('referrer-policy')).toBe('no-referrer');
         expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+        expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
         expect(response.headers.get('x-powered-by')).toBeNull();
+      }
+    });
+
+    it("the game client endpoints answer with a JSON API's headers and no more (OWASP REST Security Cheat Sheet)", async () => {
+      for (const path of ['/available-gameserver/', '/available-gameserver', '/available-gameserver-list/']) {
+        for (const method of path.includes('list') ? ['GET', 'HEAD'] : ['GET']) {
+          const response = await fetch(`${manager.url}${path}`, { method });
+          const headers = Object.fromEntries([...response.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'retry-after'].includes(name)));
+          expect({ path, method, headers }).toEqual({
+            path,
+            method,
+            headers: {
+              'cache-control': 'no-store',
+              'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+              'content-type': 'application/json; charset=utf-8',
+              'x-content-type-options': 'nosniff',
+              'x-frame-options': 'DENY',
+            },
+          });
+        }
       }
     });
   });
