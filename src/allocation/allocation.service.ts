@@ -8,6 +8,7 @@ import { FleetMetrics } from '../metrics/fleet-metrics';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
 import { passGapMs } from '../scaling/pass-gap';
+import { ClientLimits } from './client-limits';
 import { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSeconds } from './retry-after';
 
 @Injectable()
@@ -20,7 +21,16 @@ export class AllocationService {
     private readonly lifecycle: ManagerLifecycle,
     private readonly discovery: FleetDiscovery,
     private readonly reconciler: Reconciler,
+    private readonly limits: ClientLimits,
   ) {}
+
+  /** One place for the client at `client` (its address): refused over the client's limits, else as allocate(). */
+  async allocateFor(client: string): Promise<AllocationOutcome> {
+    const waitSeconds = await this.limits.admit(client);
+    if (waitSeconds === undefined) return this.allocate();
+    this.metrics.allocated('limited', 0);
+    return { kind: 'limited', retryAfterSeconds: waitSeconds };
+  }
 
   /** One place for one player: a fleet server if any has room, else the backup server, else none. */
   allocate(): AllocationOutcome {

@@ -30,6 +30,13 @@ export const CLIENT_API_PATHS: OpenAPIObject['paths'] = {
           },
           content: json(NoRoomDto),
         },
+        '429': {
+          description: 'this client address asked for more than CLIENT_ALLOCATIONS_PER_MINUTE places in a minute; nothing was reserved',
+          headers: {
+            'Retry-After': { schema: { type: 'integer', minimum: 1, maximum: 60, example: 12 }, description: 'seconds until the address may ask again' },
+          },
+          content: json(NoRoomDto),
+        },
       },
     },
   },

@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import cors from 'cors';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import { Settings } from '../config/settings';
+import { parseTrustedProxies, TrustedProxies } from '../config/trusted-proxies';
 import { JSON_API_HEADERS } from '../http/json-api-headers';
+import type { AllocationOutcome } from '../domain/allocation-outcome';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 
@@ -47,6 +50,7 @@ const JSON_API_HEADER_MAP = new Map<string, string>(Object.entries(JSON_API_HEAD
 export class ClientApi {
   private readonly logger = new Logger(ClientApi.name);
   private readonly cors: CorsMiddleware;
+  private readonly trustedProxies: TrustedProxies;
 
   constructor(
     private readonly allocation: AllocationService,
@@ -54,6 +58,7 @@ export class ClientApi {
   ) {
     const origins = settings.CORS_ORIGINS === '*' ? '*' : settings.CORS_ORIGINS.split(',').map((origin) => origin.trim());
     this.cors = cors({ origin: origins, methods: 'GET, HEAD' });
+    this.trustedProxies = parseTrustedProxies(settings.TRUSTED_PROXIES);
   }
 
   /** The client path a request is for, or undefined if it is for the rest of the manager. */
@@ -68,24 +73,22 @@ export class ClientApi {
       // CORS headers are read by browsers alone, and a browser sends Origin with every
       // cross-origin request and preflight. Game clients that are not browsers send none: for
       // them the middleware's work (8 % of an allocation's CPU) would buy nothing.
-      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, response);
+      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, request, response);
       // The middleware ends a preflight itself, so its answer needs the security headers now.
       if (request.method === 'OPTIONS') response.setHeaders(JSON_API_HEADER_MAP);
       // With fixed options the middleware calls back at once, inside this try.
-      this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, response)));
+      this.cors(request, response, (error) => (error ? this.fail(request, response, error) : this.answer(path, request, response)));
     } catch (error) {
       this.fail(request, response, error);
     }
   }
 
-  private answer(path: ClientPath, response: ServerResponse): void {
+  private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
     if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
-    const outcome = this.allocation.allocate();
-    if (outcome.kind === 'standby') {
-      return send(response, 503, { error: 'this manager is a standby; the leader hands out places, retry shortly' } satisfies NoRoomDto, { 'retry-after': String(STANDBY_RETRY_AFTER_SECONDS) });
-    }
-    if (outcome.kind !== 'none') return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
-    send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
+    this.allocation.allocateFor(proxyaddr(request, this.trustedProxies)).then(
+      (outcome) => answerOutcome(response, outcome),
+      (error: unknown) => this.fail(request, response, error),
+    );
   }
 
   /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */
@@ -98,6 +101,21 @@ export class ClientApi {
     } catch {
       response.destroy();
     }
+  }
+}
+
+/** The answer to one allocation request, by what it got. */
+function answerOutcome(response: ServerResponse, outcome: AllocationOutcome): void {
+  switch (outcome.kind) {
+    case 'server':
+    case 'backup':
+      return send(response, 200, { available: outcome.address } satisfies AvailableServerDto);
+    case 'standby':
+      return send(response, 503, { error: 'this manager is a standby; the leader hands out places, retry shortly' } satisfies NoRoomDto, { 'retry-after': String(STANDBY_RETRY_AFTER_SECONDS) });
+    case 'limited':
+      return send(response, 429, { error: `too many places asked from this address; retry after ${outcome.retryAfterSeconds} s` } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
+    case 'none':
+      return send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
   }
 }
 

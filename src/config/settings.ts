@@ -78,6 +78,18 @@ export class Settings {
   })
   CORS_ORIGINS = '*';
 
+  /**
+   * Proxies allowed to name the client in X-Forwarded-For (a load balancer): IP addresses or CIDR
+   * ranges, comma-separated, or loopback, linklocal, uniquelocal (trusted-proxies.ts). Unset: the
+   * client is the socket's peer, and X-Forwarded-For is ignored, since anyone can send it.
+   */
+  @toText() @IsOptional() @IsString()
+  TRUSTED_PROXIES?: string;
+
+  /** Places one client address may be handed per minute; more get 429. 0: no limit. */
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  CLIENT_ALLOCATIONS_PER_MINUTE = 600;
+
   @toText() @IsIn(PLATFORMS, { message: `must be one of: ${PLATFORMS.join(', ')}` })
   PLATFORM: PlatformName = 'local';
 

@@ -2,6 +2,7 @@ import { InvalidScheduleError, parseCapacitySchedule } from './capacity-schedule
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { SECRET_SETTINGS, Settings, crossFieldErrors } from './settings';
+import { parseTrustedProxies, TRUSTED_PROXIES_FORM } from './trusted-proxies';
 
 export class InvalidSettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -33,6 +34,13 @@ export function validateSettings(env: Record<string, unknown>): Settings {
     } catch (error) {
       if (!(error instanceof InvalidScheduleError)) throw error;
       problems.push(`Invalid setting CAPACITY_SCHEDULE: ${error.message}`);
+    }
+  }
+  if (settings.TRUSTED_PROXIES !== undefined) {
+    try {
+      parseTrustedProxies(settings.TRUSTED_PROXIES);
+    } catch (error) {
+      problems.push(`Invalid setting TRUSTED_PROXIES=${JSON.stringify(settings.TRUSTED_PROXIES)}: ${error instanceof Error ? error.message : String(error)}; ${TRUSTED_PROXIES_FORM}`);
     }
   }
   if (problems.length === 0) problems.push(...crossFieldErrors(settings).map((p) => `Invalid settings: ${p}`));

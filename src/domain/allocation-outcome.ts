@@ -4,5 +4,7 @@ export type AllocationOutcome =
   | { readonly kind: 'backup'; readonly address: string }
   /** No room and no backup server: the client should ask again after retryAfterSeconds. */
   | { readonly kind: 'none'; readonly retryAfterSeconds: number }
+  /** The client's address is over its limits (ClientLimits): nothing reserved, and no demand counted. */
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number }
   /** This manager is a standby (or a leader still rebuilding the fleet it took over): the leader hands out places. */
   | { readonly kind: 'standby' };

@@ -29,7 +29,7 @@ export class FleetMetrics {
   });
   private readonly allocations = new Counter({
     name: `${METRIC_PREFIX}allocations_total`,
-    help: 'Places handed out to game clients, by outcome (server, backup, none)',
+    help: 'Requests of game clients for a place, by outcome (server, backup, none: no room, limited: over the client\'s limit, standby)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -28,6 +28,8 @@ const DEFAULTS = {
   HTTP_MAX_CONNECTIONS: undefined,
   LOG_LEVEL: 'info',
   CORS_ORIGINS: '*',
+  TRUSTED_PROXIES: undefined,
+  CLIENT_ALLOCATIONS_PER_MINUTE: 600,
   ECS_SUBNETS: undefined,
   ECS_SECURITY_GROUPS: undefined,
   ECS_ASSIGN_PUBLIC_IP: 'ENABLED',
@@ -140,6 +142,8 @@ describe('validateSettings', () => {
       env: { PLATFORM: 'ecs', SERVER_TASK_DEFINITION: 'LaunchGameserver', ECS_INSTANCE_LAUNCH_TEMPLATE: 'defaultECS', LEASE_TABLE: 'fleet-manager-lease' },
       expected: { PLATFORM: 'ecs', LEASE_TABLE: 'fleet-manager-lease' },
     },
+    { name: 'TRUSTED_PROXIES as ranges, addresses and names', env: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' }, expected: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' } },
+    { name: 'no limit per client', env: { CLIENT_ALLOCATIONS_PER_MINUTE: '0' }, expected: { CLIENT_ALLOCATIONS_PER_MINUTE: 0 } },
     // A .env prepared for a later move to Fargate must not stop the local manager from starting.
     { name: 'ECS_LAUNCH_TYPE=FARGATE without subnets on the local platform', env: { ECS_LAUNCH_TYPE: 'FARGATE' }, expected: { PLATFORM: 'local', ECS_LAUNCH_TYPE: 'FARGATE' } },
   ])('accepts $name', ({ env, expected }) => {
@@ -219,6 +223,16 @@ describe('validateSettings', () => {
     expect(error.name).toBe('InvalidSettingsError');
     expect(error.problems).toHaveLength(1);
     expect(error.message.split('\n')).toEqual([expect.stringContaining(`Invalid setting ${variable}=${JSON.stringify(value)}: must `)]);
+  });
+
+  it.each([
+    ['10.0.0.0/33', 'invalid range on address: 10.0.0.0/33'],
+    ['alb.internal', 'invalid IP address: alb.internal'],
+    ['10.0.0.0/16; 10.1.0.0/16', 'invalid IP address: 10.0.0.0/16; 10.1.0.0'],
+  ])('refuses TRUSTED_PROXIES=%s naming the entry and the forms allowed', (value, problem) => {
+    expect(refusal({ TRUSTED_PROXIES: value }).problems).toEqual([
+      `Invalid setting TRUSTED_PROXIES=${JSON.stringify(value)}: ${problem}; expected IP addresses or CIDR ranges, comma-separated (10.0.0.0/16, 2001:db8::/32), or loopback, linklocal, uniquelocal`,
+    ]);
   });
 
   it.each(['secret', '0123456789abcde'])('refuses ADMIN_TOKEN=%s as too short without ever showing the token', (token) => {
