@@ -104,7 +104,6 @@ export async function getJson<T = any>(url: string, headers: Record<string, stri
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-/** The servers that take players, as clients see them. */
 /** The value of one sample of the manager's Prometheus text, e.g. metric(manager, 'fleet_manager_servers{state="ready"}'). */
 export async function metric(manager: RunningManager, sample: string): Promise<number | undefined> {
   const text = await (await fetch(`${manager.url}/metrics`)).text();
@@ -112,6 +111,7 @@ export async function metric(manager: RunningManager, sample: string): Promise<n
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }
 
+/** The servers that take players, as clients see them. */
 export async function acceptingServers(manager: RunningManager): Promise<string[]> {
   return (await getJson<{ server_list: string[] }>(`${manager.url}/available-gameserver-list/`)).body.server_list;
 }
