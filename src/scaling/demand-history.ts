@@ -1,7 +1,11 @@
 /** The width of one bucket of the demand history. */
 export const DEMAND_BUCKET_MS = 5_000;
-/** How far back the history reaches: the noise of the last hours, and room for a long boot. */
-export const DEMAND_HISTORY_MS = 3 * 3_600_000;
+/**
+ * How far back the history reaches: the noise of the last hour, and trends over four horizons of
+ * a long boot. An hour, not three: after a burst, or once arrivals stop, the noise of hours ago
+ * held the margin up long after the demand had calmed (docs/scaling.md has the figures).
+ */
+export const DEMAND_HISTORY_MS = 3_600_000;
 
 interface Bucket {
   /** Which bucket of time this is (at / bucketMs, floored). */
