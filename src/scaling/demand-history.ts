@@ -10,8 +10,6 @@ export const DEMAND_HISTORY_MS = 3_600_000;
 interface Bucket {
   /** Which bucket of time this is (at / bucketMs, floored). */
   index: number;
-  handedOut: number;
-  turnedAway: number;
   /** Players turned away from the start of the history up to the end of this bucket. */
   turnedAwayToDate: number;
   /** Places in use (taken or reserved) as last seen up to this bucket. */
@@ -20,8 +18,8 @@ interface Bucket {
 
 /**
  * What the manager saw of its demand, in buckets of DEMAND_BUCKET_MS over the last
- * DEMAND_HISTORY_MS: places handed out, players turned away, and the places in use as each pass
- * counted them. Bounded: a ring, overwritten as time moves on. The manager and the simulator feed
+ * DEMAND_HISTORY_MS: the places in use as each pass counted them, and the players turned away
+ * (places handed out show in the places in use). Bounded: a ring, overwritten as time moves on. The manager and the simulator feed
  * it alike, and the margin estimator reads it as a DemandSeries.
  */
 export class DemandHistory implements DemandSeries {
@@ -35,18 +33,12 @@ export class DemandHistory implements DemandSeries {
     readonly bucketMs = DEMAND_BUCKET_MS,
     spanMs = DEMAND_HISTORY_MS,
   ) {
-    this.ring = Array.from({ length: Math.ceil(spanMs / bucketMs) }, () => ({ index: -1, handedOut: 0, turnedAway: 0, turnedAwayToDate: 0, inUse: 0 }));
-  }
-
-  handedOut(at: number, places = 1): void {
-    const bucket = this.bucketAt(at);
-    if (bucket) bucket.handedOut += places;
+    this.ring = Array.from({ length: Math.ceil(spanMs / bucketMs) }, () => ({ index: -1, turnedAwayToDate: 0, inUse: 0 }));
   }
 
   turnedAway(at: number, players = 1): void {
     const bucket = this.bucketAt(at);
     if (!bucket) return;
-    bucket.turnedAway += players;
     bucket.turnedAwayToDate += players;
   }
 
@@ -54,7 +46,7 @@ export class DemandHistory implements DemandSeries {
   inUse(at: number, places: number): void {
     if (!this.newest) {
       this.newest = this.ring[this.slot(Math.floor(at / this.bucketMs))];
-      Object.assign(this.newest, { index: Math.floor(at / this.bucketMs), handedOut: 0, turnedAway: 0, turnedAwayToDate: 0 });
+      Object.assign(this.newest, { index: Math.floor(at / this.bucketMs), turnedAwayToDate: 0 });
       this.filled = 1;
     }
     const bucket = this.bucketAt(at);
@@ -89,7 +81,7 @@ export class DemandHistory implements DemandSeries {
     let bucket = newest;
     for (let next = Math.max(last + 1, index - this.ring.length + 1); next <= index; next++) {
       bucket = this.ring[this.slot(next)];
-      Object.assign(bucket, { index: next, handedOut: 0, turnedAway: 0, turnedAwayToDate, inUse });
+      Object.assign(bucket, { index: next, turnedAwayToDate, inUse });
     }
     this.newest = bucket;
     this.filled = Math.min(this.ring.length, this.filled + (index - last));

@@ -98,7 +98,6 @@ export class Reconciler {
    * operators can see what adaptive would hold; the schedule applies in both modes.
    */
   private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number) {
-    this.adaptive.demand.handedOut(now, handedOut);
     this.adaptive.demand.turnedAway(now, turnedAway);
     const inUse = placesInUse(servers, this.tuning.policy().serverCapacity);
     this.demandRecord.record(now, handedOut, turnedAway, inUse);

@@ -184,7 +184,6 @@ class Simulation {
     const server = this.fleet.allocate();
     if (server) {
       this.departures.push(now + sessionMs, server);
-      this.adaptive?.demand.handedOut(now);
     } else {
       this.adaptive?.demand.turnedAway(now);
       this.counters.failedAllocations += 1;

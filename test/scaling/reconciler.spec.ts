@@ -97,8 +97,10 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const prober = new ScriptedProber();
   const metrics = new FleetMetrics(settings);
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
-  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, new PolicyTuning(settings), metrics, adaptive, settings, new DemandRecord());
-  return { clock, registry, platform, prober, metrics, reconciler, adaptive };
+  const tuning = new PolicyTuning(settings);
+  const demandRecord = new DemandRecord();
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord);
+  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord };
 }
 
 /** Lets every promise that can settle now settle (and whatever they start in turn). */
@@ -475,6 +477,67 @@ describe('Reconciler: probe outage longer than the grace', () => {
     const ending = await reconciler.runPass();
     expect(ending.probeOutage).toBeUndefined();
     expect(ending.actions).toEqual([]);
+  });
+});
+
+describe('Reconciler: what the adaptive margin, the demand record and the schedule are given', () => {
+  it("records each launch's time from the launch to its first healthy probe, and no other time", async () => {
+    const { clock, platform, prober, reconciler, adaptive } = setUp([platformServer('a')]);
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+    const [id] = platform.launches.keys();
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+    clock.now += 42_000;
+    prober.answer(id, up(10));
+    // A server that fails and recovers is no launch.
+    prober.answer('a', down);
+    await reconciler.runPass();
+    clock.now += 5_000;
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    expect(adaptive.launchTimes.recent()).toEqual([42_000]);
+  });
+
+  it('counts the places handed out, the players turned away and the places in use, in the history and the 7-day record', async () => {
+    const { clock, registry, prober, reconciler, adaptive, demandRecord } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
+    prober.answer('a', up(3));
+    await reconciler.runPass();
+    clock.now += 1_000;
+    for (let i = 0; i < 5; i++) registry.allocate(clock.now);
+    await reconciler.runPass();
+    const minute = demandRecord.minutes().at(-1);
+    expect(minute).toEqual({ minute: Math.floor(clock.now / 60_000), handedOut: 3, turnedAway: 2, inUse: 10 });
+    // The net demand: the places in use (7 taken, 3 reserved) and every player turned away.
+    expect(adaptive.demand.levelAgo(0)).toBe(12);
+  });
+
+  it('records a change of settings with the next pass, once, and holds its margins from that pass on', async () => {
+    const { metrics, prober, reconciler, tuning } = setUp([platformServer('a')]);
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    const change = tuning.apply({ UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 30 });
+    await reconciler.runPass();
+    await reconciler.runPass();
+    expect(reconciler.recentDecisions().filter((record) => record.settingsChanged)).toEqual([expect.objectContaining({ settingsChanged: [change] })]);
+    expect(reconciler.heldMargins()).toMatchObject({ upscaleMargin: 6, downscaleMargin: 30 });
+    expect(await metricValue(metrics, 'effective_upscale_margin')).toBe(6);
+    expect(await metricValue(metrics, 'effective_downscale_margin')).toBe(30);
+  });
+
+  it.each([
+    { case: 'a window on now', startsInMs: -60_000, scheduled: ['now'], upscaleMargin: 30 },
+    { case: 'a window that begins within the lead time (a boot of 5 s, a pass)', startsInMs: 3_000, scheduled: ['now'], upscaleMargin: 30 },
+    { case: 'a window an hour away', startsInMs: 3_600_000, scheduled: undefined, upscaleMargin: 4 },
+  ])('raises the margins to the schedule for $case, and says so', async ({ startsInMs, scheduled, upscaleMargin }) => {
+    const start = new Date(START + startsInMs).toISOString();
+    const end = new Date(START + startsInMs + 600_000).toISOString();
+    const { prober, reconciler } = setUp([platformServer('a')], { CAPACITY_SCHEDULE: JSON.stringify([{ name: 'now', start, end, freePlaces: 30 }]) });
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    expect(reconciler.heldMargins().upscaleMargin).toBe(upscaleMargin);
+    expect(reconciler.heldMargins().scheduled?.windows).toEqual(scheduled);
   });
 });
 
