@@ -355,6 +355,21 @@ describe('HealthProber.probe: no answer', () => {
     expect(requestsPerConnection.size).toBe(2);
   });
 
+  it('keeps one connection to a game server across probes, and asks for JSON', async () => {
+    const connections = new Set<Socket>();
+    const accepts = new Set<string | undefined>();
+    const address = await serve((req, res) => {
+      connections.add(req.socket);
+      accepts.add(req.headers.accept);
+      answerJson({ available_capacity: 2, ready_to_close: false })(req, res);
+    });
+    const prober = newProber();
+    for (let i = 0; i < 3; i++) expect((await prober.probe(address)).ok).toBe(true);
+    // At 10,000 servers a connection per probe would cost a handshake each, and a file descriptor in TIME_WAIT.
+    expect(connections.size).toBe(1);
+    expect([...accepts]).toEqual(['application/json']);
+  });
+
   it('does not ask again after a timeout closed a kept-alive connection', async () => {
     let requests = 0;
     // Answers the first request of the test, then never again.

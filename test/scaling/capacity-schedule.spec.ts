@@ -60,6 +60,9 @@ describe('scheduledFloor: what the schedule asks for now', () => {
     { case: 'the launch ended at 23:00', now: '2026-12-10T23:00:00Z', leadMs: 0, expected: { freePlaces: 0, minServers: 0, windows: [] } },
     { case: 'the launch starts within the lead: asked for already', now: '2026-12-10T16:55:00Z', leadMs: 6 * MINUTE, expected: { freePlaces: 50, minServers: 20, windows: ['launch'] } },
     { case: 'the launch starts after the lead: not yet', now: '2026-12-10T16:50:00Z', leadMs: 6 * MINUTE, expected: { freePlaces: 0, minServers: 0, windows: [] } },
+    { case: 'the launch starts exactly at the end of the lead: asked for', now: '2026-12-10T16:54:00Z', leadMs: 6 * MINUTE, expected: { freePlaces: 50, minServers: 20, windows: ['launch'] } },
+    { case: 'the launch starts at this very moment, no lead: asked for', now: '2026-12-10T17:00:00Z', leadMs: 0, expected: { freePlaces: 50, minServers: 20, windows: ['launch'] } },
+    { case: 'Friday 18:00 in Paris exactly at the end of a lead of 10 minutes', now: '2026-12-11T16:50:00Z', leadMs: 10 * MINUTE, expected: { freePlaces: 200, minServers: 0, windows: ['friday'] } },
     // 18:00 in Paris is 17:00 UTC in December.
     { case: 'Friday 18:30 in Paris', now: '2026-12-11T17:30:00Z', leadMs: 0, expected: { freePlaces: 200, minServers: 0, windows: ['friday'] } },
     { case: 'Friday 19:59 in Paris: still on', now: '2026-12-11T18:59:00Z', leadMs: 0, expected: { freePlaces: 200, minServers: 0, windows: ['friday'] } },

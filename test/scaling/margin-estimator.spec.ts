@@ -78,6 +78,23 @@ describe('estimateMargin', () => {
     expect(noisy).toMatchObject({ growth: 26, noise: 10, upscaleMargin: 36 });
   });
 
+  // A boot of 115 s and a pass of 5 s: a horizon of 2 minutes, 24 buckets, longer than the surge's minute.
+  it.each([
+    {
+      case: 'a rise over the last horizon that stopped a minute ago: its trend over the horizon counts',
+      levels: [...flat(176, 0), ...ramp(12, 2, 2), ...flat(12, 24)],
+      up: 24,
+    },
+    {
+      case: 'a rise three horizons ago, flat since: its trend over four horizons counts',
+      levels: [...flat(104, 0), ...ramp(24, 1, 1), ...flat(72, 24)],
+      up: 6,
+    },
+  ])('$case', ({ levels, up }) => {
+    const estimate = estimateMargin({ demand: series(levels), bootMs: 115_000, passGapMs: 5_000, deviation: 0 }, MARGINS);
+    expect(estimate.upscaleMargin).toBe(up);
+  });
+
   it('keeps the configured gap between the margins, so the anti-flap rule still holds', () => {
     const estimate = estimateMargin({ demand: series(ramp(200, 2)), bootMs: 55_000, passGapMs: 5_000, deviation: 0 }, { upscaleMargin: 10, downscaleMargin: 40 });
     expect(estimate.upscaleMargin).toBe(24);
