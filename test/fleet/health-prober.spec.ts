@@ -340,6 +340,30 @@ describe('HealthProber.probe: no answer', () => {
     expect(await probing).toEqual({ ok: true, report: { availableCapacity: 1, readyToClose: false } });
   });
 
+  // On a clock the test moves: how late the timeout's timer runs decides whether the server gets one more timeout.
+  it.each([
+    { case: 'on time: it is blamed at once', lateMs: 0, secondWait: false },
+    { case: 'late by exactly half a timeout: still blamed at once', lateMs: 500, secondWait: false },
+    { case: 'late by more than half a timeout: the manager stalled, one more timeout', lateMs: 501, secondWait: true },
+  ])('a timer that runs $lateMs ms late after a probe of no answer: $case', async ({ lateMs, secondWait }) => {
+    const address = await listen(createTcpServer((socket) => openSockets.add(socket)));
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      let result: ProbeResult | undefined;
+      void newProber(1).probe(address).then((settled) => (result = settled));
+      // The clock jumps as it does when the process is frozen; the timer then runs that much late.
+      jest.setSystemTime(Date.now() + lateMs);
+      jest.runOnlyPendingTimers();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(result).toEqual(secondWait ? undefined : { ok: false, error: 'no answer within 1000 ms' });
+      jest.runOnlyPendingTimers();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(result).toEqual({ ok: false, error: 'no answer within 1000 ms' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('asks again on a new connection when a kept-alive one was closed under its request', async () => {
     const requestsPerConnection = new Map<Socket, number>();
     const address = await serve((req, res) => {
