@@ -28,7 +28,7 @@ export class AllocationService {
   async allocateFor(client: string): Promise<AllocationOutcome> {
     const waitSeconds = await this.limits.admit(client);
     if (waitSeconds === undefined) return this.allocate();
-    this.metrics.allocated('limited', 0);
+    this.metrics.allocationLimited();
     return { kind: 'limited', retryAfterSeconds: waitSeconds };
   }
 

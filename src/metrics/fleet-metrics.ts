@@ -155,6 +155,11 @@ export class FleetMetrics {
     this.allocationSeconds.observe(seconds);
   }
 
+  /** A request over its client's limit: counted among the outcomes, but it chose and reserved nothing, so it takes no time in the histogram. */
+  allocationLimited(): void {
+    this.allocations.inc({ outcome: 'limited' });
+  }
+
   passFinished(seconds: number): void {
     this.passSeconds.observe(seconds);
   }

@@ -19,8 +19,9 @@ interface Bucket {
 /**
  * What the manager saw of its demand, in buckets of DEMAND_BUCKET_MS over the last
  * DEMAND_HISTORY_MS: the places in use as each pass counted them, and the players turned away
- * (places handed out show in the places in use). Bounded: a ring, overwritten as time moves on. The manager and the simulator feed
- * it alike, and the margin estimator reads it as a DemandSeries.
+ * (places handed out show in the places in use). Bounded: a ring, overwritten as time moves on.
+ * The manager and the simulator feed it alike, and the margin estimator reads it as a
+ * DemandSeries.
  */
 export class DemandHistory implements DemandSeries {
   private readonly ring: Bucket[];
@@ -38,8 +39,7 @@ export class DemandHistory implements DemandSeries {
 
   turnedAway(at: number, players = 1): void {
     const bucket = this.bucketAt(at);
-    if (!bucket) return;
-    bucket.turnedAwayToDate += players;
+    if (bucket) bucket.turnedAwayToDate += players;
   }
 
   /** A pass counted the places in use: taken by players or reserved for them. The history starts with the first count. */

@@ -47,6 +47,8 @@ describe('limits per client address on GET /available-gameserver/', () => {
     expect(await metric(manager, 'fleet_manager_allocations_total{outcome="limited"}')).toBe(1);
     expect(await metric(manager, 'fleet_manager_allocations_total{outcome="server"}')).toBe(5);
     expect(await metric(manager, 'fleet_manager_allocations_total{outcome="none"}')).toBeUndefined();
+    // Only the requests that chose a place take time in the allocation histogram.
+    expect(await metric(manager, 'fleet_manager_allocation_duration_seconds_count')).toBe(5);
   });
 
   it('ignores X-Forwarded-For unless TRUSTED_PROXIES trusts the peer: anyone can write it', async () => {
