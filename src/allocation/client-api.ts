@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import cors from 'cors';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import proxyaddr from 'proxy-addr';
 import { Settings } from '../config/settings';
 import { parseTrustedProxies, TrustedProxies } from '../config/trusted-proxies';
 import { JSON_API_HEADERS } from '../http/json-api-headers';
-import type { AllocationOutcome } from '../domain/allocation-outcome';
+import type { AllocationOutcome, ClientLimit } from '../domain/allocation-outcome';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
+import { CLIENT_ID_RULE, clientKeyOf } from './client-key-of';
 
 /** Seconds a client should wait before asking a standby again: it may lead within one look at the lease, or the load balancer moves the client to the leader. */
 export const STANDBY_RETRY_AFTER_SECONDS = 1;
@@ -85,7 +85,9 @@ export class ClientApi {
 
   private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
     if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
-    this.allocation.allocateFor(proxyaddr(request, this.trustedProxies)).then(
+    const client = clientKeyOf(request, this.trustedProxies);
+    if (!client) return send(response, 400, { error: CLIENT_ID_RULE } satisfies NoRoomDto);
+    this.allocation.allocateFor(client).then(
       (outcome) => answerOutcome(response, outcome),
       (error: unknown) => this.fail(request, response, error),
     );
@@ -104,6 +106,11 @@ export class ClientApi {
   }
 }
 
+const LIMITED_BECAUSE: Readonly<Record<ClientLimit, string>> = {
+  allocations_per_minute: 'too many places asked from this address',
+  reserved_places: 'too many places reserved and not yet taken from this address',
+};
+
 /** The answer to one allocation request, by what it got. */
 function answerOutcome(response: ServerResponse, outcome: AllocationOutcome): void {
   switch (outcome.kind) {
@@ -113,7 +120,7 @@ function answerOutcome(response: ServerResponse, outcome: AllocationOutcome): vo
     case 'standby':
       return send(response, 503, { error: 'this manager is a standby; the leader hands out places, retry shortly' } satisfies NoRoomDto, { 'retry-after': String(STANDBY_RETRY_AFTER_SECONDS) });
     case 'limited':
-      return send(response, 429, { error: `too many places asked from this address; retry after ${outcome.retryAfterSeconds} s` } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
+      return send(response, 429, { error: `${LIMITED_BECAUSE[outcome.limit]}; retry after ${outcome.retryAfterSeconds} s` } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
     case 'none':
       return send(response, 503, { error: 'no game server has room; the fleet is growing, retry later' } satisfies NoRoomDto, { 'retry-after': String(outcome.retryAfterSeconds) });
   }

@@ -1,16 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { Settings } from '../config/settings';
+import { ClientLimit } from '../domain/allocation-outcome';
+import { ClientKey } from '../domain/client-key';
+import { ClientHolding, FleetRegistry } from '../fleet/fleet.registry';
+import { FleetMetrics } from '../metrics/fleet-metrics';
 
 /** A client cut off is said once a minute at most, and all of them ten times a minute at most: an attack must not flood the log. */
 const CUT_OFF_LINES_PER_CLIENT = 1;
 const CUT_OFF_LINES = 10;
 
+/** Clients past this share of CLIENT_ALLOCATIONS_PER_MINUTE are remembered for the metric of the nearest one; the others cannot be nearest. */
+const NEAR_SHARE = 0.5;
+
+/** Each limit's setting, and what it counts, for the log line of a client cut off. */
+const LIMIT_TEXT: Readonly<Record<ClientLimit, { readonly setting: 'CLIENT_ALLOCATIONS_PER_MINUTE' | 'CLIENT_RESERVED_PLACES'; readonly counts: string }>> = {
+  allocations_per_minute: { setting: 'CLIENT_ALLOCATIONS_PER_MINUTE', counts: 'places in a minute' },
+  reserved_places: { setting: 'CLIENT_RESERVED_PLACES', counts: 'places reserved and not yet taken' },
+};
+
 /**
  * The limits of one client address on the public allocation endpoint, so that no script can
- * reserve the fleet away or make it grow for players who do not exist. Generous by default: many
- * players share one address behind a carrier's NAT. Counted in this process's memory, which is
- * enough since one manager acts at a time (the standbys hand out nothing).
+ * reserve the fleet away or make it grow for players who do not exist: places handed out per
+ * minute (rate-limiter-flexible), and places held at once, reserved and not yet taken (read from
+ * the registry's reservations, which know them exactly). Generous by default: many players share
+ * one address behind a carrier's NAT. Kept in this process's memory, which is enough since one
+ * manager acts at a time (the standbys hand out nothing).
  */
 @Injectable()
 export class ClientLimits {
@@ -18,36 +33,75 @@ export class ClientLimits {
   private readonly perMinute?: RateLimiterMemory;
   private readonly linesPerClient = new RateLimiterMemory({ points: CUT_OFF_LINES_PER_CLIENT, duration: 60 });
   private readonly lines = new RateLimiterMemory({ points: CUT_OFF_LINES, duration: 60 });
+  /** Clients past NEAR_SHARE of the limit per minute: requests counted, and when their minute ends. */
+  private readonly nearPerMinute = new Map<string, { readonly used: number; readonly until: number }>();
 
-  constructor(private readonly settings: Settings) {
+  constructor(
+    private readonly settings: Settings,
+    private readonly registry: FleetRegistry,
+    metrics: FleetMetrics,
+  ) {
     const points = settings.CLIENT_ALLOCATIONS_PER_MINUTE;
     if (points > 0) this.perMinute = new RateLimiterMemory({ points, duration: 60 });
+    metrics.watchClientLimits(() => this.peakShares(Date.now()));
+  }
+
+  /** Whether the places `client` is handed must be remembered as its own: to count them, or to give a client that names itself its place again. */
+  keepsHoldsOf(client: ClientKey): boolean {
+    return this.settings.CLIENT_RESERVED_PLACES > 0 || client.id !== undefined;
   }
 
   /** Counts one request of `client`: undefined if it may have a place, else the seconds until it may ask again. */
-  async admit(client: string): Promise<number | undefined> {
+  async admit(client: ClientKey): Promise<number | undefined> {
     if (!this.perMinute) return undefined;
     try {
-      await this.perMinute.consume(client);
+      const counted = await this.perMinute.consume(client.address);
+      if (counted.consumedPoints >= NEAR_SHARE * this.settings.CLIENT_ALLOCATIONS_PER_MINUTE) {
+        this.nearPerMinute.set(client.address, { used: counted.consumedPoints, until: Date.now() + counted.msBeforeNext });
+      }
       return undefined;
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      const waitSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      void this.sayCutOff(client, waitSeconds);
-      return waitSeconds;
+      return this.cutOff(client, 'allocations_per_minute', refusal.msBeforeNext);
     }
   }
 
-  private async sayCutOff(client: string, waitSeconds: number): Promise<void> {
+  /** Undefined if `client` may hold one more place, else the seconds until the oldest place it holds times out. */
+  overHeld(client: ClientKey, holding: ClientHolding, now: number): number | undefined {
+    const most = this.settings.CLIENT_RESERVED_PLACES;
+    if (most === 0 || holding.held < most || holding.oldestAt === undefined) return undefined;
+    return this.cutOff(client, 'reserved_places', holding.oldestAt + this.settings.RESERVATION_TIMEOUT * 1000 - now);
+  }
+
+  private cutOff(client: ClientKey, limit: ClientLimit, waitMs: number): number {
+    const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+    void this.sayCutOff(client.address, limit, waitSeconds);
+    return waitSeconds;
+  }
+
+  private peakShares(now: number): Record<ClientLimit, number> {
+    let perMinute = 0;
+    for (const [address, { used, until }] of this.nearPerMinute) {
+      if (until <= now) this.nearPerMinute.delete(address);
+      else perMinute = Math.max(perMinute, used / this.settings.CLIENT_ALLOCATIONS_PER_MINUTE);
+    }
+    const most = this.settings.CLIENT_RESERVED_PLACES;
+    let held = 0;
+    if (most > 0) for (const count of this.registry.heldByClient(now).values()) held = Math.max(held, count);
+    return { allocations_per_minute: Math.min(1, perMinute), reserved_places: most === 0 ? 0 : Math.min(1, held / most) };
+  }
+
+  private async sayCutOff(address: string, limit: ClientLimit, waitSeconds: number): Promise<void> {
     try {
-      await this.linesPerClient.consume(client);
+      await this.linesPerClient.consume(address);
       await this.lines.consume('all');
     } catch {
       return;
     }
+    const { setting, counts } = LIMIT_TEXT[limit];
     this.logger.warn(
-      { client, retryAfterSeconds: waitSeconds },
-      `client ${client} asked for more than CLIENT_ALLOCATIONS_PER_MINUTE=${this.settings.CLIENT_ALLOCATIONS_PER_MINUTE} places in a minute: answered 429 for ${waitSeconds} s (every refusal counts in fleet_manager_allocations_total{outcome="limited"}; this line comes once a minute at most)`,
+      { client: address, limit, retryAfterSeconds: waitSeconds },
+      `client ${address} reached ${setting}=${this.settings[setting]} ${counts}: answered 429 for ${waitSeconds} s (every refusal counts in fleet_manager_allocations_total{outcome="limited",limit="${limit}"}; this line comes once a minute at most)`,
     );
   }
 }

@@ -90,6 +90,14 @@ export class Settings {
   @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
   CLIENT_ALLOCATIONS_PER_MINUTE = 600;
 
+  /**
+   * Places one client address may hold at once, handed out and not yet taken; more get 429. The
+   * default lets 200 players a minute through one NAT even if none of them ever joined (200 a
+   * minute for the 15-s RESERVATION_TIMEOUT is 50). 0: no limit.
+   */
+  @toNumber() @IsInt(WHOLE(0)) @Min(0, WHOLE(0))
+  CLIENT_RESERVED_PLACES = 50;
+
   @toText() @IsIn(PLATFORMS, { message: `must be one of: ${PLATFORMS.join(', ')}` })
   PLATFORM: PlatformName = 'local';
 

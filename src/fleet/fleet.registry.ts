@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { PlatformListing, PlatformServer } from '../platform/game-server-platform';
 import { ServerView } from '../domain/fleet-snapshot';
+import { ClientKey } from '../domain/client-key';
+import { ClientHolds } from './client-holds';
 import { GameServer, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
 import { ServerState } from '../domain/server-state';
@@ -39,6 +41,16 @@ interface AllocationScan {
   readonly firstLaunchedAt?: number;
 }
 
+/** What a client holds already (ClientHolds). */
+export interface ClientHolding {
+  /** Places its address holds. */
+  readonly held: number;
+  /** When the oldest of them was handed out; undefined with none. */
+  readonly oldestAt?: number;
+  /** The place this very client (same address and id) holds on a server that still takes players. */
+  readonly again?: Allocation;
+}
+
 export interface AllocationResult {
   readonly allocation?: Allocation;
   /** Free places left on ready servers after this allocation. */
@@ -68,9 +80,11 @@ export class FleetRegistry {
   private lastScan?: AllocationScan;
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
   private readonly removedSinceResync = new Set<string>();
+  private readonly holds: ClientHolds;
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
+    this.holds = new ClientHolds(this.reservationTimeoutMs);
   }
 
   /**
@@ -80,6 +94,7 @@ export class FleetRegistry {
    * (the grace for failing servers with players applies), and offers no place.
    */
   rebuild(found: readonly PlatformServer[], now: number): void {
+    for (const server of this.servers.values()) this.releaseAll(server);
     this.servers.clear();
     for (const server of found) this.adopt(server, now);
     this.rebuiltAt = now;
@@ -103,7 +118,7 @@ export class FleetRegistry {
           return server !== undefined && !server.stopping && !running.has(id);
         })
       : [];
-    for (const id of gone) this.servers.delete(id);
+    for (const id of gone) this.delete(id);
     // What launches use may have changed since (a new revision registered): known servers learn it.
     for (const server of found.servers) {
       const known = this.servers.get(server.id);
@@ -133,7 +148,7 @@ export class FleetRegistry {
   }
 
   remove(id: string): void {
-    this.servers.delete(id);
+    this.delete(id);
     this.removedSinceResync.add(id);
     this.forgetScan();
   }
@@ -202,8 +217,10 @@ export class FleetRegistry {
    * servers, so a scan's choice serves the allocations after it: until its server has no room
    * left, or for RESCAN_MS. Each place is still checked against the server's own free places, so
    * a server never gets more players than it has room for; only "fullest" may be RESCAN_MS old.
+   *
+   * A place handed out to a `client` counts among the places it holds (holdingOf) until taken.
    */
-  allocate(now: number): AllocationResult {
+  allocate(now: number, client?: ClientKey): AllocationResult {
     let scan = this.lastScan;
     if (!scan || now - scan.at >= RESCAN_MS || (scan.target && !this.hasRoom(scan.target, now))) scan = this.lastScan = this.scan(now);
     const { target } = scan;
@@ -211,10 +228,27 @@ export class FleetRegistry {
       this.turnedAway += 1;
       return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
-    target.reservations.push(now);
+    const reservation = { at: now, released: false };
+    target.reservations.push(reservation);
+    if (client) this.holds.add(client, reservation, target);
     this.handedOut += 1;
     scan.freeLeft -= 1;
     return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };
+  }
+
+  /** The places `client`'s address holds, and the one this very client holds if it named itself. */
+  holdingOf(client: ClientKey, now: number): ClientHolding {
+    const { held, oldest } = this.holds.of(client.address, now);
+    if (held === 0) return { held };
+    const own = client.id === undefined ? undefined : this.holds.ownOf(client.address, client.id, now);
+    // Its place again only on a server that still takes players: one that drains or fails does not.
+    const again = own && this.servers.get(own.server.id) === own.server && stateOf(own.server) === 'ready' && own.server.address !== undefined;
+    return { held, oldestAt: oldest?.at, again: again ? { serverId: own.server.id, address: own.server.address as string } : undefined };
+  }
+
+  /** Places held by each client address that holds any. */
+  heldByClient(now: number): Map<string, number> {
+    return this.holds.counts(now);
   }
 
   /** Places handed out, and players turned away (the policy's unmet demand), since the last call. */
@@ -262,7 +296,7 @@ export class FleetRegistry {
     this.expireReservations(server, now);
     const taken = server.reportedCapacity - report.availableCapacity;
     // Capacity that fell means players arrived: those are the places handed out longest ago.
-    if (server.everHealthy && taken > 0) server.reservations.splice(0, taken);
+    if (server.everHealthy && taken > 0) for (const reservation of server.reservations.splice(0, taken)) this.holds.release(reservation);
     server.reportedCapacity = report.availableCapacity;
     server.readyToClose = report.readyToClose;
     server.everHealthy = true;
@@ -305,8 +339,19 @@ export class FleetRegistry {
   private expireReservations(server: GameServer, now: number): void {
     const cutoff = now - this.reservationTimeoutMs;
     let expired = 0;
-    while (expired < server.reservations.length && server.reservations[expired] <= cutoff) expired++;
-    if (expired > 0) server.reservations.splice(0, expired);
+    while (expired < server.reservations.length && server.reservations[expired].at <= cutoff) expired++;
+    if (expired > 0) for (const reservation of server.reservations.splice(0, expired)) this.holds.release(reservation);
+  }
+
+  /** A server leaves the fleet: the places handed out on it are held by nobody any more. */
+  private delete(id: string): void {
+    const server = this.servers.get(id);
+    if (server) this.releaseAll(server);
+    this.servers.delete(id);
+  }
+
+  private releaseAll(server: GameServer): void {
+    for (const reservation of server.reservations) this.holds.release(reservation);
   }
 
   private adopt(server: PlatformServer, now: number): void {

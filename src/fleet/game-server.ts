@@ -1,6 +1,16 @@
 import { ServerState } from '../domain/server-state';
 import { PlatformIds } from '../platform/game-server-platform';
 
+/** One place handed out and not yet seen taken. */
+export interface Reservation {
+  /** When it was handed out. */
+  readonly at: number;
+  /** Set once it is held no more: taken, timed out, or its server left (ClientHolds). */
+  released: boolean;
+  /** The address of the client it was handed out to, when the limits per client keep it (ClientHolds). */
+  holder?: string;
+}
+
 /** One game server as the registry tracks it. Only the registry changes these records. */
 export interface GameServer {
   readonly id: string;
@@ -23,10 +33,10 @@ export interface GameServer {
   reportedCapacity: number;
   readyToClose: boolean;
   /**
-   * When each place handed out since the server's own report last showed players arriving was
-   * handed out, oldest first. A place stays reserved until the report shows it taken or it times out.
+   * The places handed out since the server's own report last showed players arriving, oldest
+   * first. A place stays reserved until the report shows it taken or it times out.
    */
-  reservations: number[];
+  reservations: Reservation[];
   consecutiveFailures: number;
   lastProbeAt?: number;
   lastHealthyAt?: number;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Settings } from '../config/settings';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
-import { AllocationOutcome } from '../domain/allocation-outcome';
+import { AllocationOutcome, CLIENT_LIMITS, ClientLimit } from '../domain/allocation-outcome';
 import { HeldMargins, MarginEstimate } from '../domain/margins';
 import { ActionOrigin, ScalingActionKind } from '../domain/scaling-action';
 
@@ -29,8 +29,8 @@ export class FleetMetrics {
   });
   private readonly allocations = new Counter({
     name: `${METRIC_PREFIX}allocations_total`,
-    help: 'Requests of game clients for a place, by outcome (server, backup, none: no room, limited: over the client\'s limit, standby)',
-    labelNames: ['outcome'] as const,
+    help: 'Requests of game clients for a place, by outcome (server, backup, none: no room, limited: over the client\'s limit, named in limit, standby)',
+    labelNames: ['outcome', 'limit'] as const,
     registers: [this.registry],
   });
   private readonly allocationSeconds = new Histogram({
@@ -120,6 +120,18 @@ export class FleetMetrics {
     buckets: [0.5, 1, 2, 5, 10, 15, 20, 30, 60],
     registers: [this.registry],
   });
+  private readClientLimitPeaks?: () => Record<ClientLimit, number>;
+  private readonly clientLimitPeaks = new Gauge({
+    name: `${METRIC_PREFIX}client_limit_peak_ratio`,
+    help: 'The share of each limit per client address (CLIENT_ALLOCATIONS_PER_MINUTE, CLIENT_RESERVED_PLACES) used by the client nearest it: 1 is cut off',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+    // Read at the scrape: the clients nearest their limits change with every request.
+    collect: () => {
+      const peaks = this.readClientLimitPeaks?.();
+      for (const limit of CLIENT_LIMITS) this.clientLimitPeaks.set({ limit }, peaks?.[limit] ?? 0);
+    },
+  });
   private readonly renewalFailures = new Counter({
     name: `${METRIC_PREFIX}lease_renewal_failures_total`,
     help: 'Renewals of the leader lease that failed (the store did not answer, or another manager holds the lease)',
@@ -156,8 +168,13 @@ export class FleetMetrics {
   }
 
   /** A request over its client's limit: counted among the outcomes, but it chose and reserved nothing, so it takes no time in the histogram. */
-  allocationLimited(): void {
-    this.allocations.inc({ outcome: 'limited' });
+  allocationLimited(limit: ClientLimit): void {
+    this.allocations.inc({ outcome: 'limited', limit });
+  }
+
+  /** Where the share of each limit used by the client address nearest it is read at each scrape. */
+  watchClientLimits(peakShares: () => Record<ClientLimit, number>): void {
+    this.readClientLimitPeaks = peakShares;
   }
 
   passFinished(seconds: number): void {

@@ -30,6 +30,7 @@ const DEFAULTS = {
   CORS_ORIGINS: '*',
   TRUSTED_PROXIES: undefined,
   CLIENT_ALLOCATIONS_PER_MINUTE: 600,
+  CLIENT_RESERVED_PLACES: 50,
   ECS_SUBNETS: undefined,
   ECS_SECURITY_GROUPS: undefined,
   ECS_ASSIGN_PUBLIC_IP: 'ENABLED',
@@ -144,6 +145,7 @@ describe('validateSettings', () => {
     },
     { name: 'TRUSTED_PROXIES as ranges, addresses and names', env: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' }, expected: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' } },
     { name: 'no limit per client', env: { CLIENT_ALLOCATIONS_PER_MINUTE: '0' }, expected: { CLIENT_ALLOCATIONS_PER_MINUTE: 0 } },
+    { name: 'no limit of places held per client', env: { CLIENT_RESERVED_PLACES: '0' }, expected: { CLIENT_RESERVED_PLACES: 0 } },
     // A .env prepared for a later move to Fargate must not stop the local manager from starting.
     { name: 'ECS_LAUNCH_TYPE=FARGATE without subnets on the local platform', env: { ECS_LAUNCH_TYPE: 'FARGATE' }, expected: { PLATFORM: 'local', ECS_LAUNCH_TYPE: 'FARGATE' } },
   ])('accepts $name', ({ env, expected }) => {
@@ -188,6 +190,9 @@ describe('validateSettings', () => {
     { variable: 'MAX_LAUNCHES_IN_FLIGHT', value: '0' },
     { variable: 'ROLLOUT_MAX_DRAINING', value: '-1' },
     { variable: 'UNHEALTHY_THRESHOLD', value: '0' },
+    { variable: 'CLIENT_ALLOCATIONS_PER_MINUTE', value: '-1' },
+    { variable: 'CLIENT_RESERVED_PLACES', value: '2.5' },
+    { variable: 'CLIENT_RESERVED_PLACES', value: 'many' },
     { variable: 'RESERVATION_TIMEOUT', value: '0' },
     { variable: 'RESERVATION_TIMEOUT', value: 'fifteen' },
     { variable: 'LAUNCH_TIMEOUT', value: '-300' },

@@ -130,7 +130,7 @@ describe('abuse', () => {
 
   it('10,000 allocation requests in flight at once over 3 servers: no server is handed more places than it reported', async () => {
     // One address sends them all: what is tested is the registry's count, not the limit per client.
-    manager = await startManager({ SERVER_CAPACITY: '100', MIN_SERVERS: '3', MAX_SERVERS: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '1000', SLEEP_TIME: '0', RESERVATION_TIMEOUT: '600', CLIENT_ALLOCATIONS_PER_MINUTE: '0' });
+    manager = await startManager({ SERVER_CAPACITY: '100', MIN_SERVERS: '3', MAX_SERVERS: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '1000', SLEEP_TIME: '0', RESERVATION_TIMEOUT: '600', CLIENT_ALLOCATIONS_PER_MINUTE: '0', CLIENT_RESERVED_PLACES: '0' });
     await waitFor('three ready servers', async () => (await acceptingServers(manager)).length === 3);
     // 500 sockets carry the 10,000 requests, all sent at once: the fd limit would not take 10,000 sockets on both ends in one process.
     const agent = new Agent({ keepAlive: true, maxSockets: 500 });

@@ -137,9 +137,7 @@ describe('game client endpoints', () => {
     });
 
     it('a failure inside answers a bare 500: no message, no internals', async () => {
-      manager.app.get(AllocationService).allocate = () => {
-        throw new Error('registry exploded at /app/src/fleet/fleet.registry.ts:123');
-      };
+      manager.app.get(AllocationService).allocateFor = () => Promise.reject(new Error('registry exploded at /app/src/fleet/fleet.registry.ts:123'));
       // With and without Origin: a browser's request goes through the CORS middleware first, and
       // its 500 must stay readable by the page.
       for (const origin of [undefined, 'https://play.example.com']) {
@@ -151,7 +149,7 @@ describe('game client endpoints', () => {
     });
 
     it('HEAD of the allocation endpoint is refused, and reserves nothing', async () => {
-      manager.app.get(AllocationService).allocate = () => {
+      manager.app.get(AllocationService).allocateFor = () => {
         throw new Error('HEAD must not allocate');
       };
       const answer = await fetch(`${manager.url}/available-gameserver/`, { method: 'HEAD' });

@@ -1,4 +1,5 @@
 import { acceptingServers, destroyFleet, getJson, metric, RunningManager, startManager, waitFor } from '../support/manager';
+import { ArrivedPlayer, connectPlayer, leave } from '../support/players';
 
 const TOKEN = 'client-limits-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -21,13 +22,76 @@ describe('limits per client address on GET /available-gameserver/', () => {
   });
 
   // Room for every request: what is refused is refused for the limit, not for want of places.
-  const roomy = { ADMIN_TOKEN: TOKEN, SERVER_CAPACITY: '50', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '60', CLIENT_ALLOCATIONS_PER_MINUTE: '5', RESERVATION_TIMEOUT: '600' };
+  const roomy = { ADMIN_TOKEN: TOKEN, SERVER_CAPACITY: '50', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '60', CLIENT_ALLOCATIONS_PER_MINUTE: '5', CLIENT_RESERVED_PLACES: '0', RESERVATION_TIMEOUT: '600' };
+  const players: ArrivedPlayer[] = [];
+  afterEach(async () => leave(players.splice(0)));
 
   async function start(env: Record<string, string>): Promise<RunningManager> {
     const started = await startManager(env);
     await waitFor('one ready server', async () => (await acceptingServers(started)).length === 1);
     return started;
   }
+
+  it('answers 429 with Retry-After at CLIENT_RESERVED_PLACES places held, until a player takes one of them', async () => {
+    manager = await start({ ...roomy, CLIENT_ALLOCATIONS_PER_MINUTE: '0', CLIENT_RESERVED_PLACES: '3' });
+    const given: string[] = [];
+    for (let i = 0; i < 3; i++) given.push((await ask(manager)).body.available as string);
+    const refused = await ask(manager);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatch(/^too many places reserved and not yet taken from this address; retry after \d+ s$/);
+    // The places time out after RESERVATION_TIMEOUT (600 s): the wait says when the oldest does.
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(590);
+    expect(await reserved(manager)).toBe(3);
+    expect(await metric(manager, 'fleet_manager_allocations_total{outcome="limited",limit="reserved_places"}')).toBe(1);
+    expect(await metric(manager, 'fleet_manager_client_limit_peak_ratio{limit="reserved_places"}')).toBe(1);
+
+    players.push({ address: given[0], socket: await connectPlayer(given[0]) });
+    await waitFor('the probe that sees the player arrive', async () => (await reserved(manager as RunningManager)) === 2);
+    expect((await ask(manager)).status).toBe(200);
+    expect((await ask(manager)).status).toBe(429);
+  });
+
+  it('a client that names itself in Fleet-Client-Id gets its place again, reserved once, until its player takes it', async () => {
+    manager = await start({ ...roomy, CLIENT_ALLOCATIONS_PER_MINUTE: '0' });
+    const alice = { 'fleet-client-id': 'alice-7f3a' };
+    const first = await ask(manager, alice);
+    const again = await ask(manager, alice);
+    expect(first.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await reserved(manager)).toBe(1);
+    expect(await metric(manager, 'fleet_manager_allocations_total{outcome="server"}')).toBe(2);
+    // A neighbour behind the same address is another player: a place of its own.
+    expect((await ask(manager, { 'fleet-client-id': 'bob-0c11' })).status).toBe(200);
+    expect((await ask(manager)).status).toBe(200);
+    expect(await reserved(manager)).toBe(3);
+
+    players.push({ address: first.body.available as string, socket: await connectPlayer(first.body.available as string) });
+    await waitFor('the probe that sees the player arrive', async () => (await reserved(manager as RunningManager)) === 2);
+    // Its place is taken: the next game of the same client is a new place.
+    expect((await ask(manager, alice)).status).toBe(200);
+    expect(await reserved(manager)).toBe(3);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a space', 'alice 7f3a'],
+    ['too long', 'a'.repeat(129)],
+    ['not ASCII', 'alicé'],
+  ])('a malformed Fleet-Client-Id (%s) is a 400 that names the rule, and reserves nothing', async (_case, id) => {
+    manager = await start(roomy);
+    const answer = await getJson<{ error: string }>(`${manager.url}/available-gameserver/`, { 'fleet-client-id': id });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: 'Fleet-Client-Id must be 1 to 128 visible ASCII characters (no spaces)' });
+    expect(await reserved(manager)).toBe(0);
+  });
+
+  it('an IPv6 client is known by its /64: a new address in the same /64 is the same client', async () => {
+    manager = await start({ ...roomy, TRUSTED_PROXIES: 'loopback' });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++) statuses.push((await ask(manager, { 'x-forwarded-for': `2001:db8:1:2::${i}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect((await ask(manager, { 'x-forwarded-for': '2001:db8:1:3::1' })).status).toBe(200);
+  });
 
   it('answers 429 with Retry-After past CLIENT_ALLOCATIONS_PER_MINUTE, reserving nothing and counting no demand for it', async () => {
     manager = await start(roomy);
@@ -44,7 +108,7 @@ describe('limits per client address on GET /available-gameserver/', () => {
     expect(refused.headers.get('cache-control')).toBe('no-store');
 
     expect(await reserved(manager)).toBe(5);
-    expect(await metric(manager, 'fleet_manager_allocations_total{outcome="limited"}')).toBe(1);
+    expect(await metric(manager, 'fleet_manager_allocations_total{outcome="limited",limit="allocations_per_minute"}')).toBe(1);
     expect(await metric(manager, 'fleet_manager_allocations_total{outcome="server"}')).toBe(5);
     expect(await metric(manager, 'fleet_manager_allocations_total{outcome="none"}')).toBeUndefined();
     // Only the requests that chose a place take time in the allocation histogram.

@@ -430,3 +430,101 @@ describe('FleetRegistry.resync: changes while the platform answered', () => {
     expect(registry.stateOf('a')).toBe('ready');
   });
 });
+
+describe('FleetRegistry.holdingOf: the places each client holds, handed out and not yet taken', () => {
+  const alice = { address: '198.51.100.1', id: 'alice' };
+  const bob = { address: '198.51.100.1', id: 'bob' };
+  const anonymous = { address: '198.51.100.1' };
+  const other = { address: '198.51.100.2' };
+  const TIMEOUT_MS = 60_000;
+
+  it.each<{ case: string; act: (r: FleetRegistry) => void; ask: { address: string; id?: string }; now?: number; expected: object }>([
+    { case: 'nothing handed out: holds nothing', act: () => undefined, ask: alice, expected: { held: 0 } },
+    {
+      case: 'the places of one address count together, whatever their ids: a client cannot escape its limit by naming itself anew',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.allocate(T0 + 1, bob);
+        r.allocate(T0 + 2, anonymous);
+      },
+      ask: { address: '198.51.100.1', id: 'carol' },
+      expected: { held: 3, oldestAt: T0, again: undefined },
+    },
+    { case: 'another address holds its own', act: (r) => void r.allocate(T0, alice), ask: other, expected: { held: 0 } },
+    { case: 'a client that named itself gets its place again', act: (r) => void r.allocate(T0, alice), ask: alice, expected: { held: 1, oldestAt: T0, again: { serverId: 'a', address: 'a:7777' } } },
+    { case: 'a neighbour without an id at the same address does not get it: an address alone cannot tell a retry from a neighbour', act: (r) => void r.allocate(T0, alice), ask: anonymous, expected: { held: 1, oldestAt: T0, again: undefined } },
+    { case: 'nor does another id at the same address', act: (r) => void r.allocate(T0, alice), ask: bob, expected: { held: 1, oldestAt: T0, again: undefined } },
+    { case: 'a place handed out without a client is nobody\'s', act: (r) => void r.allocate(T0), ask: alice, expected: { held: 0 } },
+    { case: 'held until the last millisecond of RESERVATION_TIMEOUT', act: (r) => void r.allocate(T0, alice), ask: alice, now: T0 + TIMEOUT_MS - 1, expected: { held: 1, again: { serverId: 'a', address: 'a:7777' } } },
+    { case: 'held no more once it timed out', act: (r) => void r.allocate(T0, alice), ask: alice, now: T0 + TIMEOUT_MS, expected: { held: 0 } },
+    {
+      case: 'a place its player took is held no more: the report shows one player arrived',
+      act: (r) => {
+        r.allocate(T0, alice);
+        probe(r, 'a', 2, T0 + 1);
+      },
+      ask: alice,
+      expected: { held: 0 },
+    },
+    {
+      case: 'players arrive in the order places were handed out: the oldest place is the one taken',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.allocate(T0 + 1, bob);
+        probe(r, 'a', 2, T0 + 2);
+      },
+      ask: bob,
+      expected: { held: 1, oldestAt: T0 + 1, again: { serverId: 'a', address: 'a:7777' } },
+    },
+    {
+      case: 'a place on a server that drains still counts, but is not handed out again',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.setDraining('a', true, T0);
+      },
+      ask: alice,
+      expected: { held: 1, again: undefined },
+    },
+    {
+      case: 'a place on a server that fails is not handed out again',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.recordProbe('a', { ok: false, error: 'timeout' }, T0 + 1);
+      },
+      ask: alice,
+      expected: { held: 1, again: undefined },
+    },
+    {
+      case: 'a place on a server the fleet lost is held no more',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.remove('a');
+      },
+      ask: alice,
+      expected: { held: 0 },
+    },
+    {
+      case: 'nor after a rebuild, even with a server of the same id',
+      act: (r) => {
+        r.allocate(T0, alice);
+        r.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', version: 'v1', outdated: false, platformIds: {} }], T0 + 1);
+      },
+      ask: alice,
+      expected: { held: 0 },
+    },
+  ])('$case', ({ act, ask, now, expected }) => {
+    const registry = fleetWith({ a: 3 });
+    act(registry);
+    expect(registry.holdingOf(ask, now ?? T0 + 5)).toMatchObject(expected);
+  });
+
+  it('counts the places each address holds, for the metric of the client nearest its limit', () => {
+    const registry = fleetWith({ a: 3, b: 5 });
+    registry.allocate(T0, alice);
+    registry.allocate(T0, bob);
+    registry.allocate(T0, other);
+    registry.allocate(T0);
+    expect(registry.heldByClient(T0 + 1)).toEqual(new Map([['198.51.100.1', 2], ['198.51.100.2', 1]]));
+    expect(registry.heldByClient(T0 + TIMEOUT_MS)).toEqual(new Map());
+  });
+});

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import ipaddr from 'ipaddr.js';
+import proxyaddr from 'proxy-addr';
+import type { TrustedProxies } from '../config/trusted-proxies';
+import type { ClientKey } from '../domain/client-key';
+
+/** The header in which a game client may name itself (see ClientKey.id); unchanged clients send none. */
+export const CLIENT_ID_HEADER = 'Fleet-Client-Id';
+const CLIENT_ID_FORM = /^[\x21-\x7e]{1,128}$/;
+export const CLIENT_ID_RULE = `${CLIENT_ID_HEADER} must be 1 to 128 visible ASCII characters (no spaces)`;
+
+/**
+ * An IPv6 client is known by its /64: a subscriber usually gets a whole /64 and can use any of its
+ * 2^64 addresses, so limits per single address would be no limits.
+ */
+const IPV6_CLIENT_PREFIX = 64;
+
+/** Who sent `request` (ClientKey), or undefined if its Fleet-Client-Id header is malformed. */
+export function clientKeyOf(request: IncomingMessage, trustedProxies: TrustedProxies): ClientKey | undefined {
+  const address = clientAddress(proxyaddr(request, trustedProxies));
+  const id = request.headers[CLIENT_ID_HEADER.toLowerCase()];
+  if (id === undefined) return { address };
+  return typeof id === 'string' && CLIENT_ID_FORM.test(id) ? { address, id } : undefined;
+}
+
+function clientAddress(address: string): string {
+  // Node writes IPv4 peers in dotted form (or IPv4-mapped on a dual-stack socket, handled below).
+  if (!address.includes(':') || !ipaddr.IPv6.isValid(address)) return address;
+  const parsed = ipaddr.IPv6.parse(address);
+  if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/${IPV6_CLIENT_PREFIX}`).toString()}/${IPV6_CLIENT_PREFIX}`;
+}
