@@ -4,10 +4,12 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { Settings } from '../config/settings';
 import { parseTrustedProxies, TrustedProxies } from '../config/trusted-proxies';
 import { JSON_API_HEADERS } from '../http/json-api-headers';
+import { FleetMetrics } from '../metrics/fleet-metrics';
 import type { AllocationOutcome, ClientLimit } from '../domain/allocation-outcome';
 import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.dto';
 import { AllocationService } from './allocation.service';
 import { CLIENT_ID_RULE, clientKeyOf } from './client-key-of';
+import { TICKET_REFUSALS, TicketCheck } from './client-ticket';
 
 /** Seconds a client should wait before asking a standby again: it may lead within one look at the lease, or the load balancer moves the client to the leader. */
 export const STANDBY_RETRY_AFTER_SECONDS = 1;
@@ -51,11 +53,14 @@ export class ClientApi {
   private readonly logger = new Logger(ClientApi.name);
   private readonly cors: CorsMiddleware;
   private readonly trustedProxies: TrustedProxies;
+  private readonly tickets?: TicketCheck;
 
   constructor(
     private readonly allocation: AllocationService,
+    private readonly metrics: FleetMetrics,
     settings: Settings,
   ) {
+    if (settings.CLIENT_TICKET_SECRET) this.tickets = new TicketCheck(settings.CLIENT_TICKET_SECRET);
     const origins = settings.CORS_ORIGINS === '*' ? '*' : settings.CORS_ORIGINS.split(',').map((origin) => origin.trim());
     this.cors = cors({ origin: origins, methods: 'GET, HEAD' });
     this.trustedProxies = parseTrustedProxies(settings.TRUSTED_PROXIES);
@@ -84,6 +89,13 @@ export class ClientApi {
   }
 
   private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
+    const refusal = this.tickets?.refusalOf(request.headers.authorization, Date.now());
+    if (refusal) {
+      this.metrics.ticketRefused(refusal);
+      // RFC 6750: a request without credentials is told the scheme; one with bad ones, why too.
+      const challenge = refusal === 'missing' ? 'Bearer realm="fleet-manager"' : `Bearer realm="fleet-manager", error="invalid_token", error_description="${TICKET_REFUSALS[refusal]}"`;
+      return send(response, 401, { error: TICKET_REFUSALS[refusal] } satisfies NoRoomDto, { 'www-authenticate': challenge });
+    }
     if (path === CLIENT_PATHS.list) return send(response, 200, { server_list: this.allocation.acceptingServers() } satisfies ServerListDto);
     const client = clientKeyOf(request, this.trustedProxies);
     if (!client) return send(response, 400, { error: CLIENT_ID_RULE } satisfies NoRoomDto);

@@ -245,6 +245,13 @@ export class Settings {
   @toText() @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' })
   ADMIN_TOKEN?: string;
 
+  /**
+   * Set: game clients must send a ticket signed with this secret (client-ticket.ts) to be given a
+   * place or the server list; for studios that can change their clients. Unset: no ticket asked.
+   */
+  @toText() @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters long' })
+  CLIENT_TICKET_SECRET?: string;
+
   /** ECS: the DynamoDB table that holds the leader lease. Empty: one manager, and no overlap is safe. */
   @toText() @IsOptional() @Matches(/^[A-Za-z0-9_.-]{3,255}$/, { message: 'must be a DynamoDB table name: 3 to 255 letters, digits or _ . -' })
   LEASE_TABLE?: string;
@@ -263,7 +270,7 @@ export class Settings {
 }
 
 /** Settings whose values never appear in messages or logs. */
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set(['ADMIN_TOKEN', 'CLIENT_TICKET_SECRET']);
 
 /** Rules that tie several settings together; each names the variables involved. */
 export function crossFieldErrors(s: Settings): string[] {

@@ -120,6 +120,12 @@ export class FleetMetrics {
     buckets: [0.5, 1, 2, 5, 10, 15, 20, 30, 60],
     registers: [this.registry],
   });
+  private readonly ticketsRefused = new Counter({
+    name: `${METRIC_PREFIX}client_tickets_refused_total`,
+    help: 'Requests of game clients refused for their ticket (CLIENT_TICKET_SECRET), by reason: missing, malformed, forged, expired',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   private readClientLimitPeaks?: () => Record<ClientLimit, number>;
   private readonly clientLimitPeaks = new Gauge({
     name: `${METRIC_PREFIX}client_limit_peak_ratio`,
@@ -170,6 +176,10 @@ export class FleetMetrics {
   /** A request over its client's limit: counted among the outcomes, but it chose and reserved nothing, so it takes no time in the histogram. */
   allocationLimited(limit: ClientLimit): void {
     this.allocations.inc({ outcome: 'limited', limit });
+  }
+
+  ticketRefused(reason: string): void {
+    this.ticketsRefused.inc({ reason });
   }
 
   /** Where the share of each limit used by the client address nearest it is read at each scrape. */

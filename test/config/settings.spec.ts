@@ -247,6 +247,14 @@ describe('validateSettings', () => {
     expect(error.message).not.toContain(token);
   });
 
+  it('refuses a CLIENT_TICKET_SECRET under 32 characters without ever showing it', () => {
+    const secret = 'studio-secret-0123456789abcdef';
+    const error = refusal({ CLIENT_TICKET_SECRET: secret });
+
+    expect(error.message).toBe(`Invalid setting CLIENT_TICKET_SECRET=<hidden, ${secret.length} characters>: must be at least 32 characters long`);
+    expect(error.message).not.toContain(secret);
+  });
+
   // Plain decimals too long for a double become Infinity, which no duration may be.
   it.each(['SLEEP_TIME', 'DRAIN_TIMEOUT', 'UNHEALTHY_PLAYER_GRACE'])('refuses %s of 400 digits, which would be infinite', (variable) => {
     const value = `1${'0'.repeat(400)}`;

@@ -1,5 +1,6 @@
-import { acceptingServers, destroyFleet, getJson, metric, RunningManager, startManager, waitFor } from '../support/manager';
+import { destroyFleet, getJson, metric, RunningManager, startManager, waitFor } from '../support/manager';
 import { ArrivedPlayer, connectPlayer, leave } from '../support/players';
+import { signTicket } from '../../src/allocation/client-ticket';
 
 const TOKEN = 'client-limits-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -26,9 +27,10 @@ describe('limits per client address on GET /available-gameserver/', () => {
   const players: ArrivedPlayer[] = [];
   afterEach(async () => leave(players.splice(0)));
 
-  async function start(env: Record<string, string>): Promise<RunningManager> {
-    const started = await startManager(env);
-    await waitFor('one ready server', async () => (await acceptingServers(started)).length === 1);
+  /** Starts the manager (closed after the test even if it never gets ready) and waits for its server; `headers` for the server list. */
+  async function start(env: Record<string, string>, headers: Record<string, string> = {}): Promise<RunningManager> {
+    const started = (manager = await startManager(env));
+    await waitFor('one ready server', async () => (await getJson<{ server_list: string[] }>(`${started.url}/available-gameserver-list/`, headers)).body.server_list?.length === 1);
     return started;
   }
 
@@ -142,5 +144,33 @@ describe('limits per client address on GET /available-gameserver/', () => {
   it('CLIENT_ALLOCATIONS_PER_MINUTE=0 sets no limit', async () => {
     manager = await start({ ...roomy, CLIENT_ALLOCATIONS_PER_MINUTE: '0' });
     for (let i = 0; i < 20; i++) expect((await ask(manager)).status).toBe(200);
+  });
+
+  describe('with CLIENT_TICKET_SECRET set, a client needs a ticket signed with it', () => {
+    const SECRET = 'studio-ticket-secret-0123456789abcdef';
+    const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
+
+    it('a valid ticket is given a place and the list; each refusal is a 401 that says why, reserves nothing and is counted', async () => {
+      const ticket = { authorization: `Bearer ${signTicket(SECRET, inAMinute())}` };
+      manager = await start({ ...roomy, CLIENT_TICKET_SECRET: SECRET }, ticket);
+      expect((await ask(manager, ticket)).status).toBe(200);
+      expect((await getJson(`${manager.url}/available-gameserver-list/`, ticket)).status).toBe(200);
+
+      const refusals: { headers: Record<string, string>; error: unknown; challenge: unknown }[] = [
+        { headers: {}, error: 'a ticket is required: send Authorization: Bearer <ticket>', challenge: 'Bearer realm="fleet-manager"' },
+        { headers: { authorization: 'Bearer not-a-ticket' }, error: expect.stringMatching(/^the ticket is malformed/), challenge: expect.stringMatching(/^Bearer realm="fleet-manager", error="invalid_token", error_description="the ticket is malformed/) },
+        { headers: { authorization: `Bearer ${signTicket('another-secret-0123456789abcdef-xyz', inAMinute())}` }, error: "the ticket was not signed with this fleet's secret", challenge: expect.stringContaining('error="invalid_token"') },
+        { headers: { authorization: `Bearer ${signTicket(SECRET, Math.floor(Date.now() / 1000) - 1)}` }, error: 'the ticket has expired', challenge: expect.stringContaining('error="invalid_token"') },
+      ];
+      for (const { headers, error, challenge } of refusals) {
+        const answer = await ask(manager, headers);
+        expect({ status: answer.status, body: answer.body, challenge: answer.headers.get('www-authenticate') }).toEqual({ status: 401, body: { error }, challenge });
+      }
+      expect((await getJson(`${manager.url}/available-gameserver-list/`)).status).toBe(401);
+      expect(await reserved(manager)).toBe(1);
+      for (const reason of ['missing', 'malformed', 'forged', 'expired']) {
+        expect(await metric(manager, `fleet_manager_client_tickets_refused_total{reason="${reason}"}`)).toBe(reason === 'missing' ? 2 : 1);
+      }
+    });
   });
 });

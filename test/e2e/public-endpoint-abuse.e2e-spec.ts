@@ -76,8 +76,9 @@ describe('the public allocation endpoint under abuse, with the limits per client
     await destroyFleet(stateDir);
   });
 
+  /** Starts the manager (killed after the test even if it never gets ready) and waits for its servers. */
   async function start(env: Record<string, string>, servers: number): Promise<ManagerProcess> {
-    const started = await spawnManager({ ...TEST_ENV, ADMIN_TOKEN: TOKEN, LOCAL_STATE_DIR: stateDir, ...env });
+    const started = (manager = await spawnManager({ ...TEST_ENV, ADMIN_TOKEN: TOKEN, LOCAL_STATE_DIR: stateDir, ...env }));
     await waitFor(`${servers} ready servers`, async () => {
       const list = await getJson<{ server_list: string[] }>(`${started.url}/available-gameserver-list/`).catch(() => undefined);
       return list?.body.server_list.length === servers;
