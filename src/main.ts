@@ -1,12 +1,9 @@
 import 'reflect-metadata';
-import { Settings } from './config/settings';
 import { InvalidSettingsError } from './config/validate-settings';
-import { createHttpApp } from './http-app';
+import { createHttpApp, listen } from './http-app';
 
 async function main(): Promise<void> {
-  const app = await createHttpApp();
-  const settings = app.get(Settings);
-  await app.listen(settings.PORT, settings.HOST);
+  await listen(await createHttpApp());
 }
 
 main().catch((error: unknown) => {

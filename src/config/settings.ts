@@ -53,6 +53,17 @@ export class Settings {
   @toText() @IsString() @MinLength(1)
   HOST = '0.0.0.0';
 
+  /**
+   * Set: the operator API, /metrics and /docs are served on this port alone (on OPERATOR_HOST),
+   * and PORT serves only the game clients and /health. Unset: everything on PORT.
+   */
+  @toNumber() @IsOptional() @IsInt(WHOLE(1)) @Min(1, WHOLE(1)) @Max(65535, { message: 'must be a port number from 1 to 65535' })
+  OPERATOR_PORT?: number;
+
+  /** The address OPERATOR_PORT listens on; unset: HOST. */
+  @toText() @IsOptional() @IsString() @MinLength(1)
+  OPERATOR_HOST?: string;
+
   /** Seconds between failing readiness (and handing out nothing) and closing the listener, on SIGTERM. */
   @seconds()
   SHUTDOWN_DELAY = 2;
@@ -282,6 +293,9 @@ export function crossFieldErrors(s: Settings): string[] {
   }
   if (s.HTTP_HEADERS_TIMEOUT > s.HTTP_REQUEST_TIMEOUT) {
     errors.push(`HTTP_HEADERS_TIMEOUT=${s.HTTP_HEADERS_TIMEOUT} must not exceed HTTP_REQUEST_TIMEOUT=${s.HTTP_REQUEST_TIMEOUT}: the headers are part of the request`);
+  }
+  if (s.OPERATOR_PORT !== undefined && s.OPERATOR_PORT === s.PORT) {
+    errors.push(`OPERATOR_PORT=${s.OPERATOR_PORT} must differ from PORT=${s.PORT}: it keeps the operator's endpoints off the public port`);
   }
   if (s.MIN_SERVERS > s.MAX_SERVERS) {
     errors.push(`MIN_SERVERS=${s.MIN_SERVERS} must not exceed MAX_SERVERS=${s.MAX_SERVERS}`);

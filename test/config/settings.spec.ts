@@ -144,6 +144,7 @@ describe('validateSettings', () => {
       expected: { PLATFORM: 'ecs', LEASE_TABLE: 'fleet-manager-lease' },
     },
     { name: 'TRUSTED_PROXIES as ranges, addresses and names', env: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' }, expected: { TRUSTED_PROXIES: '10.0.0.0/16, 2001:db8::/32,192.0.2.1, loopback' } },
+    { name: 'the operator\'s endpoints on a port of their own', env: { OPERATOR_PORT: '9090', OPERATOR_HOST: '10.0.1.5' }, expected: { OPERATOR_PORT: 9090, OPERATOR_HOST: '10.0.1.5' } },
     { name: 'no limit per client', env: { CLIENT_ALLOCATIONS_PER_MINUTE: '0' }, expected: { CLIENT_ALLOCATIONS_PER_MINUTE: 0 } },
     { name: 'no limit of places held per client', env: { CLIENT_RESERVED_PLACES: '0' }, expected: { CLIENT_RESERVED_PLACES: 0 } },
     // A .env prepared for a later move to Fargate must not stop the local manager from starting.
@@ -191,6 +192,8 @@ describe('validateSettings', () => {
     { variable: 'ROLLOUT_MAX_DRAINING', value: '-1' },
     { variable: 'UNHEALTHY_THRESHOLD', value: '0' },
     { variable: 'CLIENT_ALLOCATIONS_PER_MINUTE', value: '-1' },
+    { variable: 'OPERATOR_PORT', value: '70000' },
+    { variable: 'OPERATOR_PORT', value: 'admin' },
     { variable: 'CLIENT_RESERVED_PLACES', value: '2.5' },
     { variable: 'CLIENT_RESERVED_PLACES', value: 'many' },
     { variable: 'RESERVATION_TIMEOUT', value: '0' },
@@ -293,6 +296,7 @@ describe('validateSettings', () => {
         names: ['DOWNSCALE_MARGIN=18', 'UPSCALE_MARGIN=4', 'SERVER_CAPACITY=20'],
       },
       { name: 'MIN_SERVERS above MAX_SERVERS', env: { MIN_SERVERS: '5', MAX_SERVERS: '4' }, names: ['MIN_SERVERS=5', 'MAX_SERVERS=4'] },
+      { name: 'OPERATOR_PORT the same as PORT', env: { PORT: '8000', OPERATOR_PORT: '8000' }, names: ['OPERATOR_PORT=8000', 'PORT=8000'] },
       {
         name: 'LAUNCH_BACKOFF_BASE above LAUNCH_BACKOFF_MAX',
         env: { LAUNCH_BACKOFF_BASE: '301' },

@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHttpApp } from '../../src/http-app';
+import { createHttpApp, listen } from '../../src/http-app';
 import { Reconciler } from '../../src/scaling/reconciler.service';
 import { isAlive, waitFor } from './wait';
 
@@ -37,7 +37,7 @@ export function newStateDir(): Promise<string> {
 export async function startManager(env: Record<string, string> = {}, stateDir?: string): Promise<RunningManager> {
   const dir = stateDir ?? (await newStateDir());
   const app = await createHttpApp({ env: { ...TEST_ENV, HOST: '127.0.0.1', LOCAL_STATE_DIR: dir, ...env } });
-  await app.listen(0, '127.0.0.1');
+  await listen(app, 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   // The process outlives the manager here: let its launches finish, so that destroyFleet finds them.
   const reconciler = app.get(Reconciler);
