@@ -190,7 +190,8 @@ describe('LocalPlatform.launch', () => {
   });
 
   it('gives the game server its id, and none of the manager’s secrets nor its bind address', async () => {
-    const withheld = { HOST: '0.0.0.0', ADMIN_TOKEN: 'a-secret-admin-token-for-tests', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' };
+    // A game server that knew CLIENT_TICKET_SECRET could issue tickets to anyone.
+    const withheld = { HOST: '0.0.0.0', ADMIN_TOKEN: 'a-secret-admin-token-for-tests', CLIENT_TICKET_SECRET: 'a-secret-ticket-key-for-tests-0123456789', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' };
     const previous = Object.fromEntries(Object.keys(withheld).map((name) => [name, process.env[name]]));
     Object.assign(process.env, withheld);
     try {

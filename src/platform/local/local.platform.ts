@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { access, constants, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Settings } from '../../config/settings';
+import { SECRET_SETTINGS, Settings } from '../../config/settings';
 import { ActingFence } from '../../lifecycle/acting-fence';
 import { drainingSinceOf } from '../draining-since';
 import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from '../game-server-platform';
@@ -21,7 +21,7 @@ const SERVER_ID_VARIABLE = 'FLEET_MANAGER_SERVER_ID';
  * The manager's own variables that a game server must not inherit: secrets, and HOST, the
  * manager's bind address (the sample server would listen on it instead of loopback).
  */
-const MANAGER_ONLY_VARIABLES = ['HOST', 'ADMIN_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+const MANAGER_ONLY_VARIABLES = ['HOST', ...SECRET_SETTINGS, 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
 /**
  * Runs each game server as a process on a free loopback port. Processes are detached, so they keep
