@@ -104,9 +104,10 @@ export async function startManager(servers: readonly FarmServer[], options: { ma
     // Places handed out come back after a second, as if every player left at once.
     RESERVATION_TIMEOUT: '1',
     SLEEP_TIME: '1',
-    // The load comes from one address: the limit per client is counted on every request, as in
-    // production, but set so high that it never refuses one.
+    // The load comes from one address: the limits per client are counted on every request, as in
+    // production, but set so high that they never refuse one.
     CLIENT_ALLOCATIONS_PER_MINUTE: '1000000000',
+    CLIENT_RESERVED_PLACES: '1000000000',
   };
   // The state directory is the working directory too, so that no .env of the repository applies.
   const child = startProcess(process.execPath, [...MANAGER_NODE_FLAGS, ...(options.execArgv ?? []), options.main ?? MAIN], { cwd: stateDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
