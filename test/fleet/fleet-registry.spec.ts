@@ -518,6 +518,19 @@ describe('FleetRegistry.holdingOf: the places each client holds, handed out and 
     expect(registry.holdingOf(ask, now ?? T0 + 5)).toMatchObject(expected);
   });
 
+  it('keeps the count and the oldest place right as places come and go in any order, by the hundred', () => {
+    const registry = fleetWith({ a: 1_000 });
+    for (let i = 0; i < 300; i++) registry.allocate(T0 + i, { address: alice.address, id: `p${i}` });
+    // Players take the oldest 100 (the report shows 100 fewer places), then the next 100 time out.
+    probe(registry, 'a', 900, T0 + 300);
+    expect(registry.holdingOf(alice, T0 + 300)).toMatchObject({ held: 200, oldestAt: T0 + 100 });
+    expect(registry.holdingOf(alice, T0 + TIMEOUT_MS + 199)).toMatchObject({ held: 100, oldestAt: T0 + 200 });
+    for (let i = 200; i < 250; i++) registry.allocate(T0 + TIMEOUT_MS + i, alice);
+    expect(registry.holdingOf(alice, T0 + TIMEOUT_MS + 249)).toMatchObject({ held: 100, oldestAt: T0 + 250 });
+    expect(registry.holdingOf({ address: alice.address, id: 'p260' }, T0 + TIMEOUT_MS + 249).again).toEqual({ serverId: 'a', address: 'a:7777' });
+    expect(registry.holdingOf({ address: alice.address, id: 'p240' }, T0 + TIMEOUT_MS + 249).again).toBeUndefined();
+  });
+
   it('counts the places each address holds, for the metric of the client nearest its limit', () => {
     const registry = fleetWith({ a: 3, b: 5 });
     registry.allocate(T0, alice);
