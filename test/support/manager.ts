@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpApp, listen } from '../../src/http-app';
@@ -44,6 +44,9 @@ export async function startManager(env: Record<string, string> = {}, stateDir?: 
   const close = async () => {
     await app.close();
     await reconciler.settle();
+    // A directory of its own that the manager left empty (nothing launched, or the ECS platform)
+    // would pile up in /tmp, run after run; one with servers in it is destroyFleet's to clear.
+    if (!stateDir) await rmdir(dir).catch(() => undefined);
   };
   return { app, url, stateDir: dir, close };
 }
