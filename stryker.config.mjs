@@ -1,8 +1,9 @@
 /**
  * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
- * money: the policy, the registry, the prober and its health report's parsing, the reconciler,
- * the settings, the platforms' decisions (the ECS game port, the drain time) and the lease
- * decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
+ * money: the policy and its adaptive margin and schedule, the registry and the places each client
+ * holds, the prober and its health report's parsing, the reconciler, the settings (also those
+ * changed at run time), the platforms' decisions (the ECS game port, the drain time) and the
+ * lease decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
  * Its score and the surviving mutants are in docs/mutation-testing.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
@@ -21,7 +22,13 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: [
     'src/scaling/margin-policy.ts',
+    'src/scaling/margin-estimator.ts',
+    'src/scaling/demand-history.ts',
+    'src/scaling/scheduled-floor.ts',
+    'src/scaling/policy-tuning.ts',
+    'src/config/capacity-schedule.ts',
     'src/fleet/fleet.registry.ts',
+    'src/fleet/client-holds.ts',
     'src/fleet/health-report.ts',
     'src/fleet/health-prober.ts',
     'src/scaling/reconciler.service.ts',

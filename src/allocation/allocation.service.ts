@@ -30,8 +30,11 @@ export class AllocationService {
    * holds already if it named itself and asks again (nothing more reserved, no demand counted);
    * else a fleet server if any has room, else the backup server, else none.
    */
-  async allocateFor(client: ClientKey): Promise<AllocationOutcome> {
-    const waitSeconds = await this.limits.admit(client);
+  allocateFor(client: ClientKey): Promise<AllocationOutcome> {
+    return this.limits.admit(client).then((waitSeconds) => this.decide(client, waitSeconds));
+  }
+
+  private decide(client: ClientKey, waitSeconds: number | undefined): AllocationOutcome {
     const started = performance.now();
     const outcome: AllocationOutcome =
       waitSeconds === undefined ? this.choose(this.limits.keepsHoldsOf(client) ? client : undefined) : { kind: 'limited', limit: 'allocations_per_minute', retryAfterSeconds: waitSeconds };

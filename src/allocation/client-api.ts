@@ -52,7 +52,7 @@ const JSON_API_HEADER_MAP = new Map<string, string>(Object.entries(JSON_API_HEAD
 export class ClientApi {
   private readonly logger = new Logger(ClientApi.name);
   private readonly cors: CorsMiddleware;
-  private readonly trustedProxies: TrustedProxies;
+  private readonly trustedProxies?: TrustedProxies;
   private readonly tickets?: TicketCheck;
 
   constructor(

@@ -16,8 +16,11 @@ export const CLIENT_ID_RULE = `${CLIENT_ID_HEADER} must be 1 to 128 visible ASCI
 const IPV6_CLIENT_PREFIX = 64;
 
 /** Who sent `request` (ClientKey), or undefined if its Fleet-Client-Id header is malformed. */
-export function clientKeyOf(request: IncomingMessage, trustedProxies: TrustedProxies): ClientKey | undefined {
-  const address = clientAddress(proxyaddr(request, trustedProxies));
+export function clientKeyOf(request: IncomingMessage, trustedProxies: TrustedProxies | undefined): ClientKey | undefined {
+  // Trusting no proxy, the peer is the client: no need to parse X-Forwarded-For on every request.
+  const peer = trustedProxies ? proxyaddr(request, trustedProxies) : request.socket.remoteAddress;
+  // A peer already gone has no address; its answer will go nowhere either.
+  const address = clientAddress(peer ?? 'unknown');
   const id = request.headers[CLIENT_ID_HEADER.toLowerCase()];
   if (id === undefined) return { address };
   return typeof id === 'string' && CLIENT_ID_FORM.test(id) ? { address, id } : undefined;

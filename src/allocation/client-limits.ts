@@ -10,6 +10,8 @@ import { FleetMetrics } from '../metrics/fleet-metrics';
 const CUT_OFF_LINES_PER_CLIENT = 1;
 const CUT_OFF_LINES = 10;
 
+const ADMITTED = Promise.resolve(undefined);
+
 /** Clients past this share of CLIENT_ALLOCATIONS_PER_MINUTE are remembered for the metric of the nearest one; the others cannot be nearest. */
 const NEAR_SHARE = 0.5;
 
@@ -51,19 +53,25 @@ export class ClientLimits {
     return this.settings.CLIENT_RESERVED_PLACES > 0 || client.id !== undefined;
   }
 
-  /** Counts one request of `client`: undefined if it may have a place, else the seconds until it may ask again. */
-  async admit(client: ClientKey): Promise<number | undefined> {
-    if (!this.perMinute) return undefined;
-    try {
-      const counted = await this.perMinute.consume(client.address);
-      if (counted.consumedPoints >= NEAR_SHARE * this.settings.CLIENT_ALLOCATIONS_PER_MINUTE) {
-        this.nearPerMinute.set(client.address, { used: counted.consumedPoints, until: Date.now() + counted.msBeforeNext });
-      }
-      return undefined;
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      return this.cutOff(client, 'allocations_per_minute', refusal.msBeforeNext);
-    }
+  /**
+   * Counts one request of `client`: undefined if it may have a place, else the seconds until it
+   * may ask again. Chained with then() rather than awaited: each await on the hot path is one
+   * more turn of the event loop's microtask queue per request.
+   */
+  admit(client: ClientKey): Promise<number | undefined> {
+    if (!this.perMinute) return ADMITTED;
+    return this.perMinute.consume(client.address).then(
+      (counted) => {
+        if (counted.consumedPoints >= NEAR_SHARE * this.settings.CLIENT_ALLOCATIONS_PER_MINUTE) {
+          this.nearPerMinute.set(client.address, { used: counted.consumedPoints, until: Date.now() + counted.msBeforeNext });
+        }
+        return undefined;
+      },
+      (refusal: unknown) => {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        return this.cutOff(client, 'allocations_per_minute', refusal.msBeforeNext);
+      },
+    );
   }
 
   /** Undefined if `client` may hold one more place, else the seconds until the oldest place it holds times out. */

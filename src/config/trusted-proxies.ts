@@ -9,11 +9,11 @@ export const TRUSTED_PROXIES_FORM =
 /**
  * TRUSTED_PROXIES as proxy-addr's trust function (the one Express uses): X-Forwarded-For is read
  * from its right end, one hop per trusted proxy, and the first untrusted address is the client.
- * An address a client writes at the left end is therefore never believed. Throws on an entry
- * that is neither an address nor a range nor a name.
+ * An address a client writes at the left end is therefore never believed. Undefined when it
+ * trusts no proxy: the client is then the socket's peer. Throws on an entry that is neither an
+ * address nor a range nor a name.
  */
-export function parseTrustedProxies(setting: string | undefined): TrustedProxies {
+export function parseTrustedProxies(setting: string | undefined): TrustedProxies | undefined {
   const entries = (setting ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  if (entries.length === 0) return () => false;
-  return proxyaddr.compile(entries);
+  return entries.length === 0 ? undefined : proxyaddr.compile(entries);
 }
