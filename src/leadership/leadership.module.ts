@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { fleetNameOf } from '../config/fleet-name';
 import { Settings } from '../config/settings';
 import { awsClientConfig } from '../aws/aws-client-config';
+import { timed } from '../aws/timed-client';
+import { FleetMetrics } from '../metrics/fleet-metrics';
 import type * as DynamoDbFile from '@aws-sdk/client-dynamodb';
 import type * as DynamoDbStoreFile from './dynamodb-lease-store';
 import { FileLeaseStore } from './file-lease-store';
@@ -13,13 +15,13 @@ import { LEASE_STORE, LeaseStore } from './lease-store';
  * The lease store for the platform: the state directory locally (always), a DynamoDB table on ECS
  * when LEASE_TABLE names one, else none.
  */
-function leaseStoreFor(settings: Settings): LeaseStore | null {
+function leaseStoreFor(settings: Settings, metrics: FleetMetrics): LeaseStore | null {
   if (settings.PLATFORM === 'local') return new FileLeaseStore(resolve(settings.LOCAL_STATE_DIR));
   if (!settings.LEASE_TABLE) return null;
   // require, not import: the DynamoDB client is loaded only by a manager that uses it.
   const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof DynamoDbFile;
   const { DynamoDbLeaseStore } = require('./dynamodb-lease-store') as typeof DynamoDbStoreFile;
-  return new DynamoDbLeaseStore(new DynamoDBClient(leaseClientConfig(settings)), settings.LEASE_TABLE, fleetNameOf(settings));
+  return new DynamoDbLeaseStore(timed(new DynamoDBClient(leaseClientConfig(settings)), metrics), settings.LEASE_TABLE, fleetNameOf(settings));
 }
 
 /**
@@ -35,7 +37,7 @@ export function leaseClientConfig(settings: Settings) {
 
 @Global()
 @Module({
-  providers: [{ provide: LEASE_STORE, inject: [Settings], useFactory: leaseStoreFor }, Leadership],
+  providers: [{ provide: LEASE_STORE, inject: [Settings, FleetMetrics], useFactory: leaseStoreFor }, Leadership],
   exports: [Leadership],
 })
 export class LeadershipModule {}

@@ -3,10 +3,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { Settings } from '../config/settings';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
 import { AllocationOutcome, CLIENT_LIMITS, ClientLimit } from '../domain/allocation-outcome';
+import { PolicySettings } from '../domain/fleet-snapshot';
 import { HeldMargins, MarginEstimate } from '../domain/margins';
 import { ActionOrigin, ScalingActionKind } from '../domain/scaling-action';
 
 export const METRIC_PREFIX = 'fleet_manager_';
+
+/** The policy's settings exported as gauges, as they stand at each pass. */
+const POLICY_FIGURES = ['upscaleMargin', 'downscaleMargin', 'serverCapacity', 'minServers', 'maxServers'] as const;
+type PolicyFigure = (typeof POLICY_FIGURES)[number];
 
 /**
  * Every metric the manager exports, on a registry of its own (not prom-client's global one), so
@@ -126,6 +131,10 @@ export class FleetMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  private policyGauge(name: string, help: string): Gauge {
+    return new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] });
+  }
+
   private readClientLimitPeaks?: () => Record<ClientLimit, number>;
   private readonly clientLimitPeaks = new Gauge({
     name: `${METRIC_PREFIX}client_limit_peak_ratio`,
@@ -138,6 +147,31 @@ export class FleetMetrics {
       for (const limit of CLIENT_LIMITS) this.clientLimitPeaks.set({ limit }, peaks?.[limit] ?? 0);
     },
   });
+  private readonly reservedPlaces = new Gauge({
+    name: `${METRIC_PREFIX}reserved_places`,
+    help: 'Places handed out that no player has taken yet (they count against the free capacity until taken or RESERVATION_TIMEOUT), at the last pass',
+    registers: [this.registry],
+  });
+  private readonly launchReady = new Histogram({
+    name: `${METRIC_PREFIX}launch_ready_seconds`,
+    help: 'Time from a launch to the server\'s first healthy probe (what the adaptive margin looks ahead by)',
+    buckets: [1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    registers: [this.registry],
+  });
+  private readonly awsCallSeconds = new Histogram({
+    name: `${METRIC_PREFIX}aws_call_duration_seconds`,
+    help: 'AWS calls (ECS, EC2, the lease\'s DynamoDB) by operation and outcome, with the SDK\'s retries: the time the caller waited',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly policyFigures: Record<PolicyFigure, Gauge> = {
+    upscaleMargin: this.policyGauge('upscale_margin', 'UPSCALE_MARGIN, as set now (also at run time): capacity is added below this many free places'),
+    downscaleMargin: this.policyGauge('downscale_margin', 'DOWNSCALE_MARGIN, as set now: a server drains above this many free places'),
+    serverCapacity: this.policyGauge('server_capacity', 'SERVER_CAPACITY, as set now: places of one game server'),
+    minServers: this.policyGauge('min_servers', 'MIN_SERVERS, as set now'),
+    maxServers: this.policyGauge('max_servers', 'MAX_SERVERS, as set now: the fleet never grows past it'),
+  };
   private readonly renewalFailures = new Counter({
     name: `${METRIC_PREFIX}lease_renewal_failures_total`,
     help: 'Renewals of the leader lease that failed (the store did not answer, or another manager holds the lease)',
@@ -145,18 +179,28 @@ export class FleetMetrics {
   });
 
   constructor(settings: Settings) {
-    const margin = (name: string, help: string, value: number) =>
-      new Gauge({ name: `${METRIC_PREFIX}${name}`, help, registers: [this.registry] }).set(value);
-    margin('upscale_margin', 'UPSCALE_MARGIN: capacity is added below this many free places', settings.UPSCALE_MARGIN);
-    margin('downscale_margin', 'DOWNSCALE_MARGIN: a server drains above this many free places', settings.DOWNSCALE_MARGIN);
-    margin('server_capacity', 'SERVER_CAPACITY: places of one game server', settings.SERVER_CAPACITY);
+    this.policyHeld({ upscaleMargin: settings.UPSCALE_MARGIN, downscaleMargin: settings.DOWNSCALE_MARGIN, serverCapacity: settings.SERVER_CAPACITY, minServers: settings.MIN_SERVERS, maxServers: settings.MAX_SERVERS });
     for (const state of SERVER_STATES) this.servers.set({ state }, 0);
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
   }
 
-  fleetCounted(byState: Readonly<Record<ServerState, number>>, freeCapacity: number): void {
+  fleetCounted(byState: Readonly<Record<ServerState, number>>, freeCapacity: number, reserved: number): void {
     for (const state of SERVER_STATES) this.servers.set({ state }, byState[state]);
     this.freeCapacity.set(freeCapacity);
+    this.reservedPlaces.set(reserved);
+  }
+
+  /** The policy's settings of this pass: the operator API may have changed them since start-up. */
+  policyHeld(policy: Pick<PolicySettings, PolicyFigure>): void {
+    for (const figure of POLICY_FIGURES) this.policyFigures[figure].set(policy[figure]);
+  }
+
+  launchedReady(seconds: number): void {
+    this.launchReady.observe(seconds);
+  }
+
+  awsCalled(operation: string, outcome: 'ok' | 'error', seconds: number): void {
+    this.awsCallSeconds.observe({ operation, outcome }, seconds);
   }
 
   marginsHeld({ upscaleMargin, downscaleMargin, estimate }: HeldMargins & { readonly estimate: MarginEstimate }): void {

@@ -72,8 +72,9 @@ export class Reconciler {
       settings,
     );
     const serversByState = countByState(servers);
-    this.metrics.fleetCounted(serversByState, decision.freeCapacity);
+    this.metrics.fleetCounted(serversByState, decision.freeCapacity, servers.reduce((sum, server) => sum + server.reserved, 0));
     this.metrics.marginsHeld(margins);
+    this.metrics.policyHeld(this.tuning.policy());
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
     const settingsChanged = this.settingsChangedSinceLastPass();
@@ -163,7 +164,10 @@ export class Reconciler {
       if (change.from === 'launching') {
         this.launchFailures = { consecutive: 0 };
         // From launch to the first healthy probe: the boot time the adaptive margin looks ahead by.
-        if (change.to === 'ready') this.adaptive.launchTimes.record(probedAt - target.launchedAt);
+        if (change.to === 'ready') {
+          this.adaptive.launchTimes.record(probedAt - target.launchedAt);
+          this.metrics.launchedReady((probedAt - target.launchedAt) / 1000);
+        }
       }
     });
     this.metrics.probesFailed(failures);

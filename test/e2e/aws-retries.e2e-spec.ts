@@ -75,6 +75,10 @@ describe('the manager on ECS over HTTP: what the SDK retries', () => {
     expect(fake!.calls('RunInstances')).toHaveLength(1);
     // The SDK absorbed the storm (5 attempts each): no platform call of the manager failed.
     expect(await platformErrors()).toEqual([]);
+    // The manager times each AWS call with its retries, as its caller waits: one StartTask of three attempts is one time, and none failed.
+    const metrics = await (await fetch(`${manager!.url}/metrics`)).text();
+    expect(metrics).toContain('fleet_manager_aws_call_duration_seconds_count{operation="StartTask",outcome="ok"} 1\n');
+    expect(metrics).not.toMatch(/fleet_manager_aws_call_duration_seconds_count\{operation="\w+",outcome="error"\}/);
   });
 
   it('EC2: a StartTask whose task is started but whose answer is lost: the manager finds that task on its instance, and starts and terminates nothing more', async () => {

@@ -482,7 +482,7 @@ describe('Reconciler: probe outage longer than the grace', () => {
 
 describe('Reconciler: what the adaptive margin, the demand record and the schedule are given', () => {
   it("records each launch's time from the launch to its first healthy probe, and no other time", async () => {
-    const { clock, platform, prober, reconciler, adaptive } = setUp([platformServer('a')]);
+    const { clock, platform, prober, metrics, reconciler, adaptive } = setUp([platformServer('a')]);
     prober.answer('a', up(10));
     await reconciler.runPass();
     reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
@@ -498,10 +498,12 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     prober.answer('a', up(10));
     await reconciler.runPass();
     expect(adaptive.launchTimes.recent()).toEqual([42_000]);
+    expect(await metricValue(metrics, 'launch_ready_seconds', {}, `${METRIC_PREFIX}launch_ready_seconds_count`)).toBe(1);
+    expect(await metricValue(metrics, 'launch_ready_seconds', {}, `${METRIC_PREFIX}launch_ready_seconds_sum`)).toBe(42);
   });
 
   it('counts the places handed out, the players turned away and the places in use, in the history and the 7-day record', async () => {
-    const { clock, registry, prober, reconciler, adaptive, demandRecord } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
+    const { clock, registry, prober, metrics, reconciler, adaptive, demandRecord } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
     prober.answer('a', up(3));
     await reconciler.runPass();
     clock.now += 1_000;
@@ -511,6 +513,7 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     expect(minute).toEqual({ minute: Math.floor(clock.now / 60_000), handedOut: 3, turnedAway: 2, inUse: 10 });
     // The net demand: the places in use (7 taken, 3 reserved) and every player turned away.
     expect(adaptive.demand.levelAgo(0)).toBe(12);
+    expect(await metricValue(metrics, 'reserved_places')).toBe(3);
   });
 
   it('records a change of settings with the next pass, once, and holds its margins from that pass on', async () => {
@@ -524,6 +527,19 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     expect(reconciler.heldMargins()).toMatchObject({ upscaleMargin: 6, downscaleMargin: 30 });
     expect(await metricValue(metrics, 'effective_upscale_margin')).toBe(6);
     expect(await metricValue(metrics, 'effective_downscale_margin')).toBe(30);
+  });
+
+  it('exports the policy\'s settings as they stand at each pass, not as they were at start-up', async () => {
+    const { metrics, prober, reconciler, tuning } = setUp([platformServer('a')]);
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    expect(await metricValue(metrics, 'max_servers')).toBe(100);
+    tuning.apply({ UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 30, MIN_SERVERS: 2, MAX_SERVERS: 7 });
+    await reconciler.runPass();
+    const figures = Object.fromEntries(
+      await Promise.all(['upscale_margin', 'downscale_margin', 'server_capacity', 'min_servers', 'max_servers'].map(async (name) => [name, await metricValue(metrics, name)])),
+    );
+    expect(figures).toEqual({ upscale_margin: 6, downscale_margin: 30, server_capacity: 10, min_servers: 2, max_servers: 7 });
   });
 
   it.each([
