@@ -174,13 +174,15 @@ export class Reconciler {
   }
 
   private setDraining(id: string, draining: boolean, now: number): void {
+    const drainingSince = this.registry.get(id)?.drainingSince;
     this.registry.setDraining(id, draining, now);
     const ref = this.refOf(id);
     if (!ref) return;
     this.track(
       this.platform.setDraining(ref, this.registry.get(id)?.drainingSince).catch(() => {
         // The platform keeps what survives a restart; the registry must not claim more than it.
-        this.registry.setDraining(id, !draining, Date.now());
+        // A reactivation undone drains on since the drain began: DRAIN_TIMEOUT is not restarted.
+        this.registry.setDraining(id, !draining, drainingSince ?? Date.now());
       }),
     );
   }
