@@ -13,6 +13,7 @@ export function combineReports(reports: readonly SimulationReport[]): Simulation
   return {
     trace: reports[0].trace,
     policy: reports[0].policy,
+    marginMode: reports[0].marginMode,
     seed: reports[0].seed,
     simulatedHours: sum('simulatedHours'),
     players: sum('players'),

@@ -48,7 +48,7 @@ export function reportText(report: SimulationReport): string {
   const failedShare = report.players > 0 ? ` (${((100 * report.failedAllocations) / report.players).toFixed(2)} %)` : '';
   const lines: [string, string][] = [
     ['trace', `${report.trace} (${oneDecimal(report.simulatedHours)} h simulated, seed ${report.seed})`],
-    ['policy', report.policy],
+    ['policy', `${report.policy}, MARGIN_MODE=${report.marginMode}`],
     ['players arrived', whole(report.players)],
     ['failed allocations', `${whole(report.failedAllocations)}${failedShare}`],
     ['idle capacity', `${oneDecimal(report.idlePlaceHours)} place-hours above the upscale margin`],

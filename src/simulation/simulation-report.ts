@@ -1,7 +1,11 @@
+import type { MarginMode } from '../config/settings';
+
 /** What one simulation run measured. Time figures are simulated time. */
 export interface SimulationReport {
   readonly trace: string;
   readonly policy: string;
+  /** The margin the policy was given: the one typed in, or the adaptive one (MARGIN_MODE). */
+  readonly marginMode: MarginMode;
   readonly seed: number;
   readonly simulatedHours: number;
   /** Players who arrived during the run (those playing at the start not counted). */

@@ -264,6 +264,7 @@ class Simulation {
     return {
       trace: this.trace.name,
       policy: this.policy.name,
+      marginMode: this.config.marginMode ?? 'fixed',
       seed: this.config.seed,
       simulatedHours: this.endAt / 3_600_000,
       players: this.demand.arrivals.length,

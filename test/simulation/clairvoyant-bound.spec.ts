@@ -60,7 +60,7 @@ describe('the clairvoyant bound: ceil(players / SERVER_CAPACITY) servers at ever
 
 describe('combineReports: one configuration over several seeds', () => {
   const report = (fields: Partial<SimulationReport>): SimulationReport => ({
-    trace: 't', policy: 'current', seed: 1, simulatedHours: 1, players: 10, failedAllocations: 1, idlePlaceHours: 1, serverHours: 2, boundServerHours: 1,
+    trace: 't', policy: 'current', marginMode: 'fixed', seed: 1, simulatedHours: 1, players: 10, failedAllocations: 1, idlePlaceHours: 1, serverHours: 2, boundServerHours: 1,
     launches: 1, drains: 1, reactivations: 0, stops: 1, launchTimeouts: 0, playersCutOff: 0, shortfalls: 1, shortfallMeanSeconds: 10,
     shortfallMaxSeconds: 10, peakPlayers: 5, peakServers: 2, passes: 100, ...fields,
   });

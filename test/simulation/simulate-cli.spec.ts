@@ -45,7 +45,14 @@ describe('npm run simulate', () => {
     const again = await cli('steady-ramp', '--json', '--seed', '5', '--set', 'UPSCALE_MARGIN=6', '--set', 'DOWNSCALE_MARGIN=20');
     expect(first.code).toBe(0);
     expect(again.stdout).toBe(first.stdout);
-    expect(JSON.parse(first.stdout)).toMatchObject({ trace: 'steady-ramp', policy: 'current', seed: 5 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ trace: 'steady-ramp', policy: 'current', marginMode: 'fixed', seed: 5 });
+  });
+
+  it('says which margin the policy was given', async () => {
+    const fixed = await cli('spike', '--seed', '1');
+    const adaptive = await cli('spike', '--seed', '1', '--set', 'MARGIN_MODE=adaptive');
+    expect(fixed.stdout).toMatch(/^policy\s+current, MARGIN_MODE=fixed$/m);
+    expect(adaptive.stdout).toMatch(/^policy\s+current, MARGIN_MODE=adaptive$/m);
   });
 
   it('compares configurations side by side, the current policy and the earlier manager’s included', async () => {
