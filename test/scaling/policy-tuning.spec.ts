@@ -61,13 +61,15 @@ describe('PolicyTuning: the settings an operator changes at run time', () => {
     const tuning = tuningFrom();
     tuning.apply({ UPSCALE_MARGIN: 6, MAX_SERVERS: 100 });
     const same = tuning.apply({ UPSCALE_MARGIN: 6 });
+    tuning.apply({ UPSCALE_MARGIN: 5, MAX_SERVERS: 50 });
     expect(same.changes).toEqual({});
     expect(warnings.mock.calls.map(([fields, message]) => [fields, message])).toEqual([
       [{ tuning: expect.objectContaining({ changes: { UPSCALE_MARGIN: { from: 4, to: 6 } } }) }, 'settings changed at run time: UPSCALE_MARGIN 4 -> 6'],
       [{ tuning: same }, 'settings changed at run time: no value differs from before'],
+      [{ tuning: expect.anything() }, 'settings changed at run time: UPSCALE_MARGIN 6 -> 5, MAX_SERVERS 100 -> 50'],
     ]);
     // Even a change that changed nothing counts: a pass records it with its decisions.
-    expect(tuning.version).toBe(2);
+    expect(tuning.version).toBe(3);
   });
 
   it('keeps the last 20 changes to show, and counts every one', () => {
