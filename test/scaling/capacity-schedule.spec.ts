@@ -6,6 +6,8 @@ import { Settings } from '../../src/config/settings';
 
 const at = (iso: string) => Date.parse(iso);
 const MINUTE = 60_000;
+/** The most windows a schedule may have (capacity-schedule.ts). */
+const MAX = 100;
 const noLead = () => 0;
 
 describe('CAPACITY_SCHEDULE: windows of known events', () => {
@@ -35,6 +37,21 @@ describe('CAPACITY_SCHEDULE: windows of known events', () => {
     ['a time without its zone', '[{"start": "2026-12-10T17:00:00", "end": "2026-12-10T18:00:00Z", "freePlaces": 1}]', /"start" must be an ISO 8601 time with its zone/],
     ['an end before the start', '[{"start": "2026-12-10T17:00:00Z", "end": "2026-12-10T16:00:00Z", "freePlaces": 1}]', /window 1: "end" must come after "start"/],
     ['minutes with start and end', '[{"start": "2026-12-10T17:00:00Z", "end": "2026-12-10T18:00:00Z", "minutes": 5, "freePlaces": 1}]', /go with "cron"/],
+    ['a time zone with start and end', '[{"start": "2026-12-10T17:00:00Z", "end": "2026-12-10T18:00:00Z", "timeZone": "UTC", "freePlaces": 1}]', /^window 1: "timeZone" and "minutes" go with "cron"; "start" and "end" carry their own zone$/],
+    ['too many windows', JSON.stringify(Array.from({ length: MAX + 1 }, () => ({ cron: '0 18 * * 5', minutes: 60, freePlaces: 1 }))), new RegExp(`^must have at most ${MAX} windows$`)],
+    ['a list as a window', '[[]]', /^window 1: must be an object$/],
+    ['null as a window', '[null]', /^window 1: must be an object$/],
+    ['the second window at fault', '[{"cron": "0 18 * * 5", "minutes": 60, "freePlaces": 1}, {"cron": "0 18 * * 5", "minutes": 60}]', /^window 2: asks for nothing: give "freePlaces" or "minServers" above 0$/],
+    ['two unknown fields', '[{"cron": "0 18 * * 5", "minutes": 60, "freePlaces": 1, "a": 1, "b": 2}]', /^window 1: unknown field a, b; the fields are name, cron, timeZone, minutes, start, end, freePlaces, minServers$/],
+    ['a name that is blank', '[{"name": "  ", "cron": "0 18 * * 5", "minutes": 60, "freePlaces": 1}]', /^window 1: "name" must be a text$/],
+    ['a name that is a number', '[{"name": 7, "cron": "0 18 * * 5", "minutes": 60, "freePlaces": 1}]', /^window 1: "name" must be a text$/],
+    ['a floor that is not whole', '[{"cron": "0 18 * * 5", "minutes": 60, "minServers": 1.5}]', /^window 1: "minServers" must be a whole number >= 0$/],
+    ['a time zone that is not text', '[{"cron": "0 18 * * 5", "timeZone": 2, "minutes": 60, "freePlaces": 1}]', /^window 1: "timeZone" must be a text such as Europe\/Paris$/],
+    ['an end with cron', '[{"cron": "0 18 * * 5", "end": "2026-12-10T18:00:00Z", "minutes": 60, "freePlaces": 1}]', /^window 1: "end" goes with "start"; a cron window lasts "minutes"$/],
+    ['minutes of 0', '[{"cron": "0 18 * * 5", "minutes": 0, "freePlaces": 1}]', /^window 1: "minutes" must be a number > 0: how long each window lasts$/],
+    ['minutes as text', '[{"cron": "0 18 * * 5", "minutes": "60", "freePlaces": 1}]', /^window 1: "minutes" must be a number > 0/],
+    ['an end equal to the start', '[{"start": "2026-12-10T17:00:00Z", "end": "2026-12-10T17:00:00Z", "freePlaces": 1}]', /^window 1: "end" must come after "start"$/],
+    ['an end that is no time', '[{"start": "2026-12-10T17:00:00Z", "end": 5, "freePlaces": 1}]', /^window 1: "end" must be an ISO 8601 time with its zone, such as 2026-12-10T18:00:00Z$/],
   ])('refuses %s with the window at fault', (_case, text, message) => {
     expect(() => parseCapacitySchedule(text)).toThrow(InvalidScheduleError);
     expect(() => parseCapacitySchedule(text)).toThrow(message);
