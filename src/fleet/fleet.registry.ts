@@ -241,8 +241,9 @@ export class FleetRegistry {
     const { held, oldest } = this.holds.of(client.address, now);
     if (held === 0) return { held };
     const own = client.id === undefined ? undefined : this.holds.ownOf(client.address, client.id, now);
-    // Its place again only on a server that still takes players: one that drains or fails does not.
-    const again = own && this.servers.get(own.server.id) === own.server && stateOf(own.server) === 'ready' && own.server.address !== undefined;
+    // Its place again only on a server that still takes players: one that drains or fails does not
+    // (one that left the fleet released its places, so ownOf found none).
+    const again = own && stateOf(own.server) === 'ready' && own.server.address !== undefined;
     return { held, oldestAt: oldest?.at, again: again ? { serverId: own.server.id, address: own.server.address as string } : undefined };
   }
 
