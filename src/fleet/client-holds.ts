@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import type { ClientKey } from '../domain/client-key';
 import type { GameServer, Reservation } from './game-server';
 
@@ -11,13 +12,8 @@ export interface OwnPlace {
 interface Holder {
   /** Its places not yet released (ClientHolds.release): the count the limit reads. */
   held: number;
-  /**
-   * Its places in the order they were handed out, from `head` on: the released ones are skipped
-   * once at the front, and the array is cut only when half of it is behind `head`, since cutting
-   * the front of an array copies the rest (60 µs at 15,000 places, per request).
-   */
-  queue: Reservation[];
-  head: number;
+  /** Its places in the order they were handed out; the released ones leave from the front. */
+  readonly queue: Denque<Reservation>;
   /** The last place each client at this address that named itself was handed, and its server. */
   readonly byId: Map<string, OwnPlace>;
 }
@@ -37,7 +33,7 @@ export class ClientHolds {
   /** `reservation`, on `server`, was handed out to `client`. */
   add(client: ClientKey, reservation: Reservation, server: GameServer): void {
     let holder = this.holders.get(client.address);
-    if (!holder) this.holders.set(client.address, (holder = { held: 0, queue: [], head: 0, byId: new Map() }));
+    if (!holder) this.holders.set(client.address, (holder = { held: 0, queue: new Denque(), byId: new Map() }));
     reservation.holder = client.address;
     holder.held += 1;
     holder.queue.push(reservation);
@@ -85,15 +81,8 @@ export class ClientHolds {
    */
   private dropReleased(holder: Holder, now: number): Reservation | undefined {
     const { queue } = holder;
-    while (holder.head < queue.length && (queue[holder.head].released || this.timedOut(queue[holder.head], now))) {
-      this.release(queue[holder.head]);
-      holder.head += 1;
-    }
-    if (holder.head * 2 >= queue.length && holder.head > 0) {
-      holder.queue = queue.slice(holder.head);
-      holder.head = 0;
-    }
-    return holder.queue[holder.head];
+    for (let oldest = queue.peekFront(); oldest && (oldest.released || this.timedOut(oldest, now)); oldest = queue.peekFront()) this.release(queue.shift() as Reservation);
+    return queue.peekFront();
   }
 
   /** Forgets, once per reservation timeout, the addresses that hold nothing any more: addresses that never ask again must not pile up. */
@@ -102,7 +91,7 @@ export class ClientHolds {
     this.sweptAt = now;
     for (const [address, holder] of this.holders) {
       this.dropReleased(holder, now);
-      if (holder.queue.length === holder.head) this.holders.delete(address);
+      if (holder.queue.isEmpty()) this.holders.delete(address);
       else for (const [id, own] of holder.byId) if (own.reservation.released) holder.byId.delete(id);
     }
   }

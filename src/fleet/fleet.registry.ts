@@ -4,7 +4,8 @@ import { PlatformListing, PlatformServer } from '../platform/game-server-platfor
 import { ServerView } from '../domain/fleet-snapshot';
 import { ClientKey } from '../domain/client-key';
 import { ClientHolds } from './client-holds';
-import { GameServer, stateOf } from './game-server';
+import Denque from 'denque';
+import { GameServer, Reservation, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
 import { ServerState } from '../domain/server-state';
 
@@ -297,7 +298,7 @@ export class FleetRegistry {
     this.expireReservations(server, now);
     const taken = server.reportedCapacity - report.availableCapacity;
     // Capacity that fell means players arrived: those are the places handed out longest ago.
-    if (server.everHealthy && taken > 0) for (const reservation of server.reservations.splice(0, taken)) this.holds.release(reservation);
+    if (server.everHealthy) for (let left = taken; left > 0 && !server.reservations.isEmpty(); left--) this.holds.release(server.reservations.shift() as Reservation);
     server.reportedCapacity = report.availableCapacity;
     server.readyToClose = report.readyToClose;
     server.everHealthy = true;
@@ -339,9 +340,8 @@ export class FleetRegistry {
 
   private expireReservations(server: GameServer, now: number): void {
     const cutoff = now - this.reservationTimeoutMs;
-    let expired = 0;
-    while (expired < server.reservations.length && server.reservations[expired].at <= cutoff) expired++;
-    if (expired > 0) for (const reservation of server.reservations.splice(0, expired)) this.holds.release(reservation);
+    const { reservations } = server;
+    for (let oldest = reservations.peekFront(); oldest && oldest.at <= cutoff; oldest = reservations.peekFront()) this.holds.release(reservations.shift() as Reservation);
   }
 
   /** A server leaves the fleet: the places handed out on it are held by nobody any more. */
@@ -352,7 +352,7 @@ export class FleetRegistry {
   }
 
   private releaseAll(server: GameServer): void {
-    for (const reservation of server.reservations) this.holds.release(reservation);
+    for (const reservation of server.reservations.toArray()) this.holds.release(reservation);
   }
 
   private adopt(server: PlatformServer, now: number): void {
@@ -375,7 +375,7 @@ export class FleetRegistry {
       stopping: false,
       reportedCapacity: 0,
       readyToClose: false,
-      reservations: [],
+      reservations: new Denque(),
       consecutiveFailures: 0,
       outdated: false,
     };
