@@ -17,10 +17,11 @@ const LAYERS = [
   'platform', // the port, and the local and ECS platforms
   'fleet', // registry, prober, discovery
   'scaling', // the pure policy, the reconciler, the loop
+  'simulation', // drives the same pure policy offline; the operator's what-if runs it too
   'allocation', // the game clients' API
   'health',
   'operator',
-  'simulation', // drives the same pure policy offline
+  'dashboard', // the operator's page: files over the operator API
   'players', // the player load tool
 ];
 

@@ -10,6 +10,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
+  ApiResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -17,6 +18,9 @@ import { AdminTokenGuard } from './admin-token.guard';
 import { FleetViewDto, ServerActionResultDto, TuningViewDto } from './fleet-view.dto';
 import { OperatorService } from './operator.service';
 import { RecordedTrace } from '../scaling/demand-record';
+import { HistoryPoint, HISTORY_HOURS, HISTORY_STEP_MS } from '../scaling/fleet-history';
+import { WhatIfResult, WHAT_IF_SETTINGS } from './what-if';
+import { DEFAULT_WHAT_IF_LIMITS, WhatIfService } from './what-if.service';
 
 /** Steering the fleet by hand. Off unless ADMIN_TOKEN is set; never reachable cross-origin. */
 @ApiTags('operator')
@@ -27,7 +31,10 @@ import { RecordedTrace } from '../scaling/demand-record';
 @UseGuards(AdminTokenGuard)
 @Controller('fleet')
 export class OperatorController {
-  constructor(private readonly operator: OperatorService) {}
+  constructor(
+    private readonly operator: OperatorService,
+    private readonly whatIfs: WhatIfService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The whole fleet: every server with its state, capacity, places handed out, age and platform ids, plus totals and margins' })
@@ -62,6 +69,31 @@ export class OperatorController {
   @ApiOkResponse({ description: 'a JSON trace: description, session, startPlayers, arrivals (per minute)' })
   demand(): RecordedTrace {
     return this.operator.demand();
+  }
+
+  @Get('history')
+  @ApiOperation({ summary: `The fleet of the last ${HISTORY_HOURS} hours, a point per ${HISTORY_STEP_MS / 1000} s: players, capacity up, free places, the margins, servers by state, launches and players turned away` })
+  @ApiQuery({ name: 'since', required: false, type: Number, description: 'only the points from then on, in ms since the epoch' })
+  @ApiOkResponse({ description: 'stepSeconds and the points, oldest first' })
+  history(@Query('since') since?: string): { stepSeconds: number; points: HistoryPoint[] } {
+    const from = since === undefined ? 0 : Number(since);
+    if (!Number.isFinite(from)) throw new BadRequestException('since must be a time in ms since the epoch');
+    return { stepSeconds: HISTORY_STEP_MS / 1000, points: this.operator.history(from) };
+  }
+
+  @Post('what-if')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: `Replay the recorded demand against the current settings and candidate ones (${WHAT_IF_SETTINGS.join(', ')}), off the event loop, at most ${DEFAULT_WHAT_IF_LIMITS.timeLimitMs / 1000} s`,
+  })
+  @ApiBody({ schema: { type: 'object', example: { settings: { UPSCALE_MARGIN: 8, DOWNSCALE_MARGIN: 24 }, bootSeconds: 90, hours: 24 } } })
+  @ApiOkResponse({ description: 'the figures and the chart of both runs' })
+  @ApiBadRequestResponse({ description: 'a setting the environment would refuse, or a bad bootSeconds or hours; the message names each' })
+  @ApiConflictResponse({ description: 'no demand recorded yet' })
+  @ApiResponse({ status: HttpStatus.UNPROCESSABLE_ENTITY, description: 'the simulation went past its time or memory limit and was stopped: replay fewer hours' })
+  @ApiResponse({ status: HttpStatus.TOO_MANY_REQUESTS, description: 'a what-if is running already; one runs at a time' })
+  whatIf(@Body() body: unknown): Promise<WhatIfResult> {
+    return this.whatIfs.run(body);
   }
 
   @Post('servers/:id/drain')

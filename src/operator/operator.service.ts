@@ -10,6 +10,7 @@ import { PolicyTuning } from '../scaling/policy-tuning';
 import { ReconcileLoop } from '../scaling/reconcile-loop.service';
 import { Reconciler } from '../scaling/reconciler.service';
 import { DemandRecord, RecordedTrace, recordedTrace } from '../scaling/demand-record';
+import { FleetHistory, HistoryPoint } from '../scaling/fleet-history';
 import { FleetViewDto, ServerActionResultDto, ServerViewDto, TuningViewDto } from './fleet-view.dto';
 import { InvalidSettingsError } from '../config/validate-settings';
 
@@ -24,6 +25,7 @@ export class OperatorService {
     @Inject(GAME_SERVER_PLATFORM) private readonly platform: GameServerPlatform,
     private readonly leadership: Leadership,
     private readonly demandRecord: DemandRecord,
+    private readonly fleetHistory: FleetHistory,
   ) {}
 
   fleet(): FleetViewDto {
@@ -106,6 +108,11 @@ export class OperatorService {
     const trace = recordedTrace(this.demandRecord.minutes());
     if (!trace) throw new NotFoundException('no demand recorded yet: the first reconcile pass has not run');
     return trace;
+  }
+
+  /** The fleet of the last hours, for the operator's chart. */
+  history(since: number): HistoryPoint[] {
+    return this.fleetHistory.points(since);
   }
 
   decisions(): readonly DecisionRecord[] {

@@ -50,6 +50,15 @@ export class PolicyTuning {
     return Object.fromEntries(TUNABLE_SETTINGS.map((name) => [name, this.current[name]])) as Record<TunableSetting, string | number>;
   }
 
+  /** Every setting as it stands now, written as the environment would give it. */
+  environment(): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(this.current)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, String(value)]),
+    );
+  }
+
   /** The changes made since start-up, newest last. */
   history(): readonly TuningChange[] {
     return this.changes;
@@ -62,12 +71,7 @@ export class PolicyTuning {
     if (untunable.length > 0) throw new InvalidSettingsError(untunable.map((name) => `${name} cannot be changed at run time; these can: ${TUNABLE_SETTINGS.join(', ')}`));
     if (names.length === 0) throw new InvalidSettingsError([`nothing to change; give one or more of ${TUNABLE_SETTINGS.join(', ')}`]);
     const asText = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value));
-    const env = Object.fromEntries(
-      Object.entries(this.current)
-        .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [name, String(value)]),
-    );
-    const next = validateSettings({ ...env, ...Object.fromEntries(names.map((name) => [name, asText(patch[name])])) });
+    const next = validateSettings({ ...this.environment(), ...Object.fromEntries(names.map((name) => [name, asText(patch[name])])) });
     const change: TuningChange = {
       at: new Date().toISOString(),
       changes: Object.fromEntries(

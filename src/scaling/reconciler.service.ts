@@ -11,6 +11,7 @@ import { Settings } from '../config/settings';
 import { AdaptiveMargin, passSettings, placesInUse } from './adaptive-margin';
 import { passGapMs } from './pass-gap';
 import { DemandRecord } from './demand-record';
+import { FleetHistory } from './fleet-history';
 import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { scheduledFloor, scheduleLeadMs } from './scheduled-floor';
 import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
@@ -56,6 +57,7 @@ export class Reconciler {
     private readonly adaptive: AdaptiveMargin,
     private readonly settings: Settings,
     private readonly demandRecord: DemandRecord,
+    private readonly history: FleetHistory,
   ) {
     this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
   }
@@ -66,7 +68,7 @@ export class Reconciler {
     const now = Date.now();
     const servers = this.registry.snapshot(now);
     const { handedOut, turnedAway: unmetDemand } = this.registry.takeDemand();
-    const { margins, settings } = this.holdMargins(now, servers, handedOut, unmetDemand);
+    const { margins, settings, inUse } = this.holdMargins(now, servers, handedOut, unmetDemand);
     const decision = decideScaling(
       { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
       settings,
@@ -75,6 +77,16 @@ export class Reconciler {
     this.metrics.fleetCounted(serversByState, decision.freeCapacity, servers.reduce((sum, server) => sum + server.reserved, 0));
     this.metrics.marginsHeld(margins);
     this.metrics.policyHeld(this.tuning.policy());
+    const up = serversByState.ready + serversByState.draining + serversByState.unhealthy;
+    this.history.passed(now, {
+      players: inUse,
+      capacityUp: up * this.tuning.policy().serverCapacity,
+      free: decision.freeCapacityBefore,
+      upscaleMargin: margins.upscaleMargin,
+      downscaleMargin: margins.downscaleMargin,
+      serversByState,
+      turnedAway: unmetDemand,
+    });
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
     const settingsChanged = this.settingsChangedSinceLastPass();
@@ -109,7 +121,7 @@ export class Reconciler {
     const settings = passSettings(mode, this.tuning.policy(), estimate, floor);
     const scheduled = floor.windows.length > 0 ? floor : undefined;
     this.held = { mode, upscaleMargin: settings.upscaleMargin, downscaleMargin: settings.downscaleMargin, estimate, scheduled };
-    return { margins: this.held, settings };
+    return { margins: this.held, settings, inUse };
   }
 
   /** Decisions that did something, oldest first. */
@@ -128,6 +140,7 @@ export class Reconciler {
     this.metrics.actionStarted(action.kind, origin, action.kind === 'launch' ? action.count : 1);
     switch (action.kind) {
       case 'launch':
+        this.history.launched(now, action.count);
         for (let i = 0; i < action.count; i++) this.launch(now);
         return;
       case 'drain':

@@ -5,6 +5,7 @@ import { Settings } from '../config/settings';
 import { AdaptiveMargin } from './adaptive-margin';
 import { bootPriorMs } from './launch-times';
 import { DemandRecord } from './demand-record';
+import { FleetHistory } from './fleet-history';
 import { PolicyTuning } from './policy-tuning';
 import { ReconcileLoop } from './reconcile-loop.service';
 import { Reconciler } from './reconciler.service';
@@ -15,9 +16,10 @@ import { Reconciler } from './reconciler.service';
     PolicyTuning,
     { provide: AdaptiveMargin, inject: [Settings], useFactory: (s: Settings) => new AdaptiveMargin(bootPriorMs(s.PLATFORM, s.ECS_LAUNCH_TYPE)) },
     { provide: DemandRecord, useFactory: () => new DemandRecord() },
+    { provide: FleetHistory, useFactory: () => new FleetHistory() },
     Reconciler,
     ReconcileLoop,
   ],
-  exports: [ReconcileLoop, Reconciler, PolicyTuning, DemandRecord],
+  exports: [ReconcileLoop, Reconciler, PolicyTuning, DemandRecord, FleetHistory],
 })
 export class ScalingModule {}

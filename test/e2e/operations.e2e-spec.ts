@@ -201,6 +201,21 @@ describe('operations', () => {
     });
   });
 
+  describe('the fleet\'s history (GET /fleet/history)', () => {
+    it('charts each pass\'s fleet, a point per step, and only the points since the time asked', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      const { body } = await call(manager, 'GET', '/fleet/history');
+      expect(body.stepSeconds).toBe(10);
+      const last = body.points.at(-1);
+      expect(last).toMatchObject({ capacityUp: 10, upscaleMargin: 4, downscaleMargin: 18, serversByState: { ready: 1 } });
+      // The launch of the first server is in the history, in the step of the pass that decided it.
+      expect(body.points.reduce((sum: number, point: { launches: number }) => sum + point.launches, 0)).toBe(1);
+      expect((await call(manager, 'GET', `/fleet/history?since=${last.at + 1}`)).body.points).toEqual([]);
+      expect(await call(manager, 'GET', '/fleet/history?since=yesterday')).toMatchObject({ status: 400, body: { message: 'since must be a time in ms since the epoch' } });
+    });
+  });
+
   describe('CORS', () => {
     it('lets any origin call the client endpoints by default, and no origin the operator endpoints', async () => {
       manager = await startManager({ ADMIN_TOKEN: TOKEN });
@@ -265,11 +280,13 @@ describe('operations', () => {
           'GET /fleet',
           'GET /fleet/decisions',
           'GET /fleet/demand',
+          'GET /fleet/history',
           'GET /fleet/settings',
           'PATCH /fleet/settings',
           'POST /fleet/reconcile',
           'POST /fleet/servers/{id}/drain',
           'POST /fleet/servers/{id}/undrain',
+          'POST /fleet/what-if',
           'POST /fleet/servers/{id}/stop',
         ].sort(),
       );

@@ -8,6 +8,7 @@ import { FleetMetrics, METRIC_PREFIX } from '../../src/metrics/fleet-metrics';
 import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '../../src/platform/game-server-platform';
 import { AdaptiveMargin } from '../../src/scaling/adaptive-margin';
 import { bootPriorMs } from '../../src/scaling/launch-times';
+import { FleetHistory, HISTORY_STEP_MS } from '../../src/scaling/fleet-history';
 import { DemandRecord } from '../../src/scaling/demand-record';
 import { PolicyTuning } from '../../src/scaling/policy-tuning';
 import { Reconciler } from '../../src/scaling/reconciler.service';
@@ -99,8 +100,9 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
   const tuning = new PolicyTuning(settings);
   const demandRecord = new DemandRecord();
-  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord);
-  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord };
+  const history = new FleetHistory();
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord, history);
+  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord, history };
 }
 
 /** Lets every promise that can settle now settle (and whatever they start in turn). */
@@ -503,8 +505,8 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     expect(await metricValue(metrics, 'launch_ready_seconds', {}, `${METRIC_PREFIX}launch_ready_seconds_sum`)).toBe(42);
   });
 
-  it('counts the places handed out, the players turned away and the places in use, in the history and the 7-day record', async () => {
-    const { clock, registry, prober, metrics, reconciler, adaptive, demandRecord } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
+  it('counts the places handed out, the players turned away and the places in use, in the history, the 7-day record and the chart', async () => {
+    const { clock, registry, prober, metrics, reconciler, adaptive, demandRecord, history } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
     prober.answer('a', up(3));
     await reconciler.runPass();
     clock.now += 1_000;
@@ -515,6 +517,26 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     // The net demand: the places in use (7 taken, 3 reserved) and every player turned away.
     expect(adaptive.demand.levelAgo(0)).toBe(12);
     expect(await metricValue(metrics, 'reserved_places')).toBe(3);
+    expect(history.points().at(-1)).toEqual({
+      at: Math.floor(clock.now / HISTORY_STEP_MS) * HISTORY_STEP_MS,
+      players: 10,
+      capacityUp: 10,
+      // As the policy counts it: no place free, less the two players turned away.
+      free: -2,
+      upscaleMargin: 4,
+      downscaleMargin: 18,
+      serversByState: { launching: 0, ready: 1, draining: 0, unhealthy: 0, stopping: 0 },
+      launches: 0,
+      turnedAway: 2,
+    });
+  });
+
+  it('charts the launches of a pass in its step', async () => {
+    const { clock, prober, reconciler, history } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, UPSCALE_MARGIN: 25, DOWNSCALE_MARGIN: 40 });
+    clock.now = Math.ceil(clock.now / HISTORY_STEP_MS) * HISTORY_STEP_MS;
+    prober.answer('a', up(10));
+    await reconciler.runPass();
+    expect(history.points()).toEqual([expect.objectContaining({ at: clock.now, launches: 2, free: 10, upscaleMargin: 25 })]);
   });
 
   it('records a change of settings with the next pass, once, and holds its margins from that pass on', async () => {
