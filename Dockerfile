@@ -35,6 +35,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 # The local platform starts this by default (resolved from dist/platform/local/ as ../../../).
 COPY sample-game-server ./sample-game-server
+# The operator's page (/dashboard), served as is.
+COPY web ./web
 
 # The one writable place. Owned before VOLUME is declared: a new named volume is initialised from
 # the image's content, ownership included; changes made after VOLUME would be discarded.

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AllocationModule } from './allocation/allocation.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { SettingsModule, SettingsSource } from './config/settings.module';
 import { HealthModule } from './health/health.module';
 import { LeadershipModule } from './leadership/leadership.module';
@@ -15,7 +16,7 @@ export class AppModule {
   /** The application's root module, and its settings for what is built outside Nest (the HTTP server). */
   static async forRoot(source: SettingsSource = {}): Promise<{ module: DynamicModule; settings: Settings }> {
     const { module: settingsModule, settings } = await SettingsModule.load(source);
-    const imports = [settingsModule, LifecycleModule, LeadershipModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule];
+    const imports = [settingsModule, LifecycleModule, LeadershipModule, PlatformModule.forPlatform(settings.PLATFORM), LoggingModule, MetricsModule, AllocationModule, HealthModule, OperatorModule, DashboardModule];
     return { module: { module: AppModule, imports }, settings };
   }
 }
