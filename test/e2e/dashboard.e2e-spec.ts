@@ -136,7 +136,8 @@ describe('the operator\'s page, in a real browser', () => {
   });
 
   it('sends the operator back to the token when it is wrong, and tells how to turn the operator API on when it is off', async () => {
-    const withoutToken = await startManager({ ...FLEET_ENV, MIN_SERVERS: '0' });
+    const offDir = await newStateDir();
+    const withoutToken = await startManager({ ...FLEET_ENV }, offDir);
     try {
       const { page, errors } = await watchedPage(browser);
       await page.goto(`${withoutToken.url}/dashboard`);
@@ -146,6 +147,7 @@ describe('the operator\'s page, in a real browser', () => {
       expect(errors).toEqual([]);
     } finally {
       await withoutToken.close();
+      await destroyFleet(offDir);
     }
 
     const { url } = await start();
