@@ -8,6 +8,7 @@ import { GameServerPlatform, PlatformListing, PlatformServer } from '../src/plat
 import { AdaptiveMargin } from '../src/scaling/adaptive-margin';
 import { bootPriorMs } from '../src/scaling/launch-times';
 import { DemandRecord } from '../src/scaling/demand-record';
+import { FleetHistory } from '../src/scaling/fleet-history';
 import { PolicyTuning } from '../src/scaling/policy-tuning';
 import { Reconciler } from '../src/scaling/reconciler.service';
 
@@ -74,7 +75,7 @@ export async function managerPass(addresses: readonly string[], concurrency: num
   );
   const registry = new FleetRegistry(settings);
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
-  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, new PolicyTuning(settings), new FleetMetrics(settings), adaptive, settings, new DemandRecord());
+  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, new PolicyTuning(settings), new FleetMetrics(settings), adaptive, settings, new DemandRecord(), new FleetHistory());
   registry.rebuild(await platform.discover(), Date.now());
   const discoveryCalls = platform.calls;
   return {
