@@ -3,6 +3,7 @@ import cors from 'cors';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Settings } from '../config/settings';
 import { parseTrustedProxies, TrustedProxies } from '../config/trusted-proxies';
+import { headerValue } from '../http/header-value';
 import { JSON_API_HEADERS } from '../http/json-api-headers';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import type { AllocationOutcome, ClientLimit } from '../domain/allocation-outcome';
@@ -24,10 +25,10 @@ type ClientPath = (typeof CLIENT_PATHS)[keyof typeof CLIENT_PATHS];
  * endpoint is refused too: it would reserve a place for an answer nobody reads, and uptime and
  * link checkers send HEAD.
  */
-const SERVED_METHODS: Readonly<Record<ClientPath, ReadonlySet<string>>> = {
-  [CLIENT_PATHS.available]: new Set(['GET', 'OPTIONS']),
-  [CLIENT_PATHS.list]: new Set(['GET', 'HEAD', 'OPTIONS']),
-};
+const SERVED_METHODS: ReadonlyMap<string, ReadonlySet<string>> = new Map<ClientPath, ReadonlySet<string>>([
+  [CLIENT_PATHS.available, new Set(['GET', 'OPTIONS'])],
+  [CLIENT_PATHS.list, new Set(['GET', 'HEAD', 'OPTIONS'])],
+]);
 
 type CorsMiddleware = ReturnType<typeof cors>;
 
@@ -69,7 +70,7 @@ export class ClientApi {
   /** The client path a request is for, or undefined if it is for the rest of the manager. */
   routeOf(request: IncomingMessage): ClientPath | undefined {
     const path = clientPathOf(request.url);
-    return path && SERVED_METHODS[path].has(request.method as string) ? path : undefined;
+    return path && SERVED_METHODS.get(path)?.has(request.method as string) ? path : undefined;
   }
 
   /** Answers one request of the client API, for the path `routeOf` found. */
@@ -78,7 +79,7 @@ export class ClientApi {
       // CORS headers are read by browsers alone, and a browser sends Origin with every
       // cross-origin request and preflight. Game clients that are not browsers send none: for
       // them the middleware's work (8 % of an allocation's CPU) would buy nothing.
-      if (request.headers.origin === undefined && request.method !== 'OPTIONS') return this.answer(path, request, response);
+      if (headerValue(request, 'origin') === undefined && request.method !== 'OPTIONS') return this.answer(path, request, response);
       // The middleware ends a preflight itself, so its answer needs the security headers now.
       if (request.method === 'OPTIONS') response.setHeaders(JSON_API_HEADER_MAP);
       // With fixed options the middleware calls back at once, inside this try.
@@ -89,7 +90,7 @@ export class ClientApi {
   }
 
   private answer(path: ClientPath, request: IncomingMessage, response: ServerResponse): void {
-    const refusal = this.tickets?.refusalOf(request.headers.authorization, Date.now());
+    const refusal = this.tickets?.refusalOf(headerValue(request, 'authorization'), Date.now());
     if (refusal) {
       this.metrics.ticketRefused(refusal);
       // RFC 6750: a request without credentials is told the scheme; one with bad ones, why too.
@@ -144,7 +145,9 @@ function clientPathOf(url: string | undefined): ClientPath | undefined {
   const query = url.indexOf('?');
   let path = query === -1 ? url : url.slice(0, query);
   if (path.endsWith('/')) path = path.slice(0, -1);
-  return Object.hasOwn(SERVED_METHODS, path) ? (path as ClientPath) : undefined;
+  // A Map, not an object's keys: a path cut from the URL is a new string each time, and looking it
+  // up as a property name first searched V8's table of property names (2 % of an allocation).
+  return SERVED_METHODS.has(path) ? (path as ClientPath) : undefined;
 }
 
 /** One JSON answer in one write: with its length known, node:http sends head and body together. */

@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 import type { TrustedProxies } from '../config/trusted-proxies';
 import type { ClientKey } from '../domain/client-key';
+import { headerValue } from '../http/header-value';
 
 /** The header in which a game client may name itself (see ClientKey.id); unchanged clients send none. */
 export const CLIENT_ID_HEADER = 'Fleet-Client-Id';
@@ -21,9 +22,9 @@ export function clientKeyOf(request: IncomingMessage, trustedProxies: TrustedPro
   const peer = trustedProxies ? proxyaddr(request, trustedProxies) : request.socket.remoteAddress;
   // A peer already gone has no address; its answer will go nowhere either.
   const address = clientAddress(peer ?? 'unknown');
-  const id = request.headers[CLIENT_ID_HEADER.toLowerCase()];
+  const id = headerValue(request, 'fleet-client-id');
   if (id === undefined) return { address };
-  return typeof id === 'string' && CLIENT_ID_FORM.test(id) ? { address, id } : undefined;
+  return CLIENT_ID_FORM.test(id) ? { address, id } : undefined;
 }
 
 function clientAddress(address: string): string {

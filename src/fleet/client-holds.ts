@@ -30,11 +30,10 @@ export class ClientHolds {
 
   constructor(private readonly reservationTimeoutMs: number) {}
 
-  /** `reservation`, on `server`, was handed out to `client`. */
+  /** `reservation`, on `server`, was handed out to `client` (its holder). */
   add(client: ClientKey, reservation: Reservation, server: GameServer): void {
     let holder = this.holders.get(client.address);
     if (!holder) this.holders.set(client.address, (holder = { held: 0, queue: new Denque(), byId: new Map() }));
-    reservation.holder = client.address;
     holder.held += 1;
     holder.queue.push(reservation);
     if (client.id !== undefined) holder.byId.set(client.id, { reservation, server });

@@ -229,7 +229,8 @@ export class FleetRegistry {
       this.turnedAway += 1;
       return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
-    const reservation = { at: now, released: false };
+    // Every reservation has the same fields from the start, holder or none: one shape for V8 on the hot path.
+    const reservation: Reservation = { at: now, released: false, holder: client?.address };
     target.reservations.push(reservation);
     if (client) this.holds.add(client, reservation, target);
     this.handedOut += 1;

@@ -9,7 +9,7 @@ export interface Reservation {
   /** Set once it is held no more: taken, timed out, or its server left (ClientHolds). */
   released: boolean;
   /** The address of the client it was handed out to, when the limits per client keep it (ClientHolds). */
-  holder?: string;
+  readonly holder: string | undefined;
 }
 
 /** One game server as the registry tracks it. Only the registry changes these records. */

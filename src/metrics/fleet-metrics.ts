@@ -32,11 +32,23 @@ export class FleetMetrics {
     help: 'Free places the policy counted in the last pass, after its actions: ready servers less reservations, plus launching servers, less players turned away',
     registers: [this.registry],
   });
+  /**
+   * Allocations since the counter was last read, by outcome (and limit): plain numbers on the hot
+   * path, added to the counter when it is read, since prom-client hashes the labels of every inc.
+   */
+  private readonly uncountedAllocations = new Map<string, { readonly labels: { outcome: string; limit?: ClientLimit }; count: number }>();
   private readonly allocations = new Counter({
     name: `${METRIC_PREFIX}allocations_total`,
     help: 'Requests of game clients for a place, by outcome (server, backup, none: no room, limited: over the client\'s limit, named in limit, standby)',
     labelNames: ['outcome', 'limit'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const uncounted of this.uncountedAllocations.values()) {
+        if (uncounted.count === 0) continue;
+        this.allocations.inc(uncounted.labels, uncounted.count);
+        uncounted.count = 0;
+      }
+    },
   });
   private readonly allocationSeconds = new Histogram({
     name: `${METRIC_PREFIX}allocation_duration_seconds`,
@@ -213,13 +225,20 @@ export class FleetMetrics {
   }
 
   allocated(outcome: AllocationOutcome['kind'], seconds: number): void {
-    this.allocations.inc({ outcome });
+    this.countAllocation(outcome);
     this.allocationSeconds.observe(seconds);
   }
 
   /** A request over its client's limit: counted among the outcomes, but it chose and reserved nothing, so it takes no time in the histogram. */
   allocationLimited(limit: ClientLimit): void {
-    this.allocations.inc({ outcome: 'limited', limit });
+    this.countAllocation('limited', limit);
+  }
+
+  private countAllocation(outcome: AllocationOutcome['kind'], limit?: ClientLimit): void {
+    const key = limit ?? outcome;
+    const uncounted = this.uncountedAllocations.get(key);
+    if (uncounted) uncounted.count += 1;
+    else this.uncountedAllocations.set(key, { labels: limit ? { outcome, limit } : { outcome }, count: 1 });
   }
 
   ticketRefused(reason: string): void {
