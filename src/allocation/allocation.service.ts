@@ -31,7 +31,7 @@ export class AllocationService {
    * else a fleet server if any has room, else the backup server, else none.
    */
   allocateFor(client: ClientKey): Promise<AllocationOutcome> {
-    return this.limits.admit(client).then((waitSeconds) => this.decide(client, waitSeconds));
+    return this.limits.admit(client, (waitSeconds) => this.decide(client, waitSeconds));
   }
 
   private decide(client: ClientKey, waitSeconds: number | undefined): AllocationOutcome {
