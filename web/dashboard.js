@@ -222,7 +222,12 @@ const COLORS = { players: '#2f6fdd', capacity: '#1d2330', free: '#2e7d32', margi
 
 /** The last hours' charts show at least this span, so that a young manager's few points do not stretch over years. */
 const LEAST_SPAN_S = 15 * 60;
-const recentSpan = (_chart, min, max) => (min === null || max === null ? [Date.now() / 1000 - LEAST_SPAN_S, Date.now() / 1000] : [Math.min(min, max - LEAST_SPAN_S), max]);
+// From the data itself: with a single point uPlot offers a range of days after it.
+const recentSpan = (chart) => {
+  const xs = chart.data?.[0] ?? [];
+  const last = xs.length > 0 ? xs[xs.length - 1] : Date.now() / 1000;
+  return [Math.min(xs.length > 0 ? xs[0] : last, last - LEAST_SPAN_S), last];
+};
 
 /** A uPlot chart that follows its container's width, so the page works in a narrow window. */
 function chartIn(container, title, series, { height = 220, xRange } = {}) {

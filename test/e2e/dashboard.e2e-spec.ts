@@ -12,7 +12,7 @@ import { connectPlayer } from '../support/players';
 const TOKEN = 'dashboard-test-token-0123456789';
 /** One server of 10 places to begin with; a second once fewer than 4 are free; no drain by the policy below 40 free. */
 const FLEET_ENV = { ...TEST_ENV, SERVER_CAPACITY: '10', UPSCALE_MARGIN: '4', DOWNSCALE_MARGIN: '40', MIN_SERVERS: '1' };
-/** Set to a folder to keep screenshots of the page there (the README's come from it). */
+/** Set to a folder to keep screenshots of the page there (DASHBOARD_SCREENSHOTS=docs/images: the README shows a longer run of the same page). */
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 
 const rows = (page: Page) => page.$$eval('#servers tr[data-server]', (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-server'), state: tr.querySelector('[data-state]')?.getAttribute('data-state') })));
