@@ -86,19 +86,17 @@ export function parseWhatIfRequest(body: unknown, current: Readonly<Record<strin
       else tried[name] = String(value);
     }
   }
-  if (typeof bootSeconds !== 'number' || !Number.isInteger(bootSeconds) || bootSeconds < 1 || bootSeconds > MAX_BOOT_SECONDS) {
+  if (!Number.isInteger(bootSeconds) || (bootSeconds as number) < 1 || (bootSeconds as number) > MAX_BOOT_SECONDS) {
     problems.push(`bootSeconds must be a whole number of seconds from 1 to ${MAX_BOOT_SECONDS}, not ${JSON.stringify(bootSeconds)}`);
   }
-  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1 || hours > WHAT_IF_MAX_HOURS) {
+  if (!Number.isInteger(hours) || (hours as number) < 1 || (hours as number) > WHAT_IF_MAX_HOURS) {
     problems.push(`hours must be a whole number from 1 to ${WHAT_IF_MAX_HOURS}, not ${JSON.stringify(hours)}`);
   }
-  if (problems.length === 0) {
-    try {
-      managerSettings({ ...current, ...tried });
-    } catch (error) {
-      if (!(error instanceof InvalidSettingsError)) throw error;
-      problems.push(...error.problems);
-    }
+  try {
+    managerSettings({ ...current, ...tried });
+  } catch (error) {
+    if (!(error instanceof InvalidSettingsError)) throw error;
+    problems.push(...error.problems);
   }
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return { settings: tried, bootSeconds: bootSeconds as number, hours: hours as number };

@@ -34,10 +34,14 @@ describe('parseWhatIfRequest', () => {
   });
 
   it.each<{ case: string; body: unknown; problems: string[] }>([
+    { case: 'text', body: 'UPSCALE_MARGIN=8', problems: ['the body must be a JSON object: {"settings": {...}, "bootSeconds": n, "hours": n}'] },
+    { case: 'a number', body: 8, problems: ['the body must be a JSON object: {"settings": {...}, "bootSeconds": n, "hours": n}'] },
     { case: 'no object', body: [], problems: ['the body must be a JSON object: {"settings": {...}, "bootSeconds": n, "hours": n}'] },
     { case: 'null', body: null, problems: ['the body must be a JSON object: {"settings": {...}, "bootSeconds": n, "hours": n}'] },
     { case: 'a field of its own', body: { seeds: 3 }, problems: ['seeds is not part of a what-if; give settings, bootSeconds or hours'] },
     { case: 'settings that are a list', body: { settings: ['UPSCALE_MARGIN'] }, problems: ['settings must be an object of settings and their values'] },
+    { case: 'settings that are text', body: { settings: 'UPSCALE_MARGIN=8' }, problems: ['settings must be an object of settings and their values'] },
+    { case: 'settings that are null', body: { settings: null }, problems: ['settings must be an object of settings and their values'] },
     {
       case: 'a setting that cannot be tried',
       body: { settings: { SLEEP_TIME: 1 } },
@@ -58,13 +62,14 @@ describe('parseWhatIfRequest', () => {
       problems: ['Invalid settings: DOWNSCALE_MARGIN=18 must exceed UPSCALE_MARGIN=10 by more than SERVER_CAPACITY=10, otherwise the fleet would flap'],
     },
     {
-      case: 'every problem at once',
-      body: { settings: { LOG_LEVEL: 'debug' }, bootSeconds: -1, hours: 1000, extra: 1 },
+      case: 'every problem at once, the environment\'s among them',
+      body: { settings: { LOG_LEVEL: 'debug', MIN_SERVERS: 5, MAX_SERVERS: 4 }, bootSeconds: -1, hours: 1000, extra: 1 },
       problems: [
         'extra is not part of a what-if; give settings, bootSeconds or hours',
         'LOG_LEVEL cannot be tried here; these can: MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, SERVER_CAPACITY, MIN_SERVERS, MAX_SERVERS',
         'bootSeconds must be a whole number of seconds from 1 to 3600, not -1',
         'hours must be a whole number from 1 to 168, not 1000',
+        'Invalid settings: MIN_SERVERS=5 must not exceed MAX_SERVERS=4',
       ],
     },
   ])('refuses $case, naming each problem', ({ body, problems }) => {
@@ -114,6 +119,12 @@ describe('runWhatIf', () => {
     const { current, candidate } = runWhatIf(job);
     // The larger margin keeps more places up and unused, though its idle figure may be smaller.
     expect(candidate.figures.unusedPlaceHours).toBeGreaterThan(current.figures.unusedPlaceHours);
-    expect(current.figures.unusedPlaceHours).toBeGreaterThanOrEqual(current.figures.idlePlaceHours);
+    for (const { figures, timeline } of [current, candidate]) {
+      expect(figures.unusedPlaceHours).toBeGreaterThanOrEqual(figures.idlePlaceHours);
+      // No more than the places paid for (10 a server), and what the chart it comes with shows: a sample a second here.
+      expect(figures.unusedPlaceHours).toBeLessThan(figures.serverHours * 10);
+      const charted = timeline.reduce((sum, point) => sum + point.places - point.players, 0) / 3600;
+      expect(figures.unusedPlaceHours).toBeCloseTo(charted, 6);
+    }
   });
 });

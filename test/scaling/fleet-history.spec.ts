@@ -66,6 +66,31 @@ describe('FleetHistory', () => {
       expected: [{ at: T0 + STEPS * HISTORY_STEP_MS, players: 6, launches: 0, turnedAway: 0 }],
     },
     {
+      case: 'a step of the ring\'s previous turn, not written since, is not shown as a new one',
+      events: [
+        { at: T0, pass: figures(3) },
+        { at: T0 + (STEPS + 1) * HISTORY_STEP_MS, pass: figures(6) },
+      ],
+      expected: [{ at: T0 + (STEPS + 1) * HISTORY_STEP_MS, players: 6, launches: 0, turnedAway: 0 }],
+    },
+    {
+      case: 'launches in a step no pass saw: no point, since there are no figures to show with them',
+      events: [
+        { at: T0, pass: figures(3) },
+        { at: T0 + HISTORY_STEP_MS, launches: 2 },
+      ],
+      expected: [{ at: T0, players: 3, launches: 0, turnedAway: 0 }],
+    },
+    {
+      case: 'since the very start of a step: that step too',
+      events: [
+        { at: T0, pass: figures(3) },
+        { at: T0 + HISTORY_STEP_MS + 5, pass: figures(4) },
+      ],
+      since: T0 + HISTORY_STEP_MS,
+      expected: [{ at: T0 + HISTORY_STEP_MS, players: 4, launches: 0, turnedAway: 0 }],
+    },
+    {
       case: 'since: only the steps from then on',
       events: [
         { at: T0, pass: figures(3) },
