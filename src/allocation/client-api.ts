@@ -146,7 +146,7 @@ function clientPathOf(url: string | undefined): ClientPath | undefined {
   let path = query === -1 ? url : url.slice(0, query);
   if (path.endsWith('/')) path = path.slice(0, -1);
   // A Map, not an object's keys: a path cut from the URL is a new string each time, and looking it
-  // up as a property name first searched V8's table of property names (2 % of an allocation).
+  // up as a property name first searched V8's table of property names (seen in a profile).
   return SERVED_METHODS.has(path) ? (path as ClientPath) : undefined;
 }
 
