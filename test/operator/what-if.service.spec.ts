@@ -84,7 +84,7 @@ describe('WhatIfService: what-ifs on a worker thread, bounded', () => {
   it('refuses bad settings with a 400 naming each problem, and nothing recorded with a 409', async () => {
     expect(await refusal(setUp().service.run({ settings: { MAX_SERVERS: 'many' }, hours: 0 }))).toEqual({
       status: 400,
-      message: ['hours must be a whole number from 1 to 168, not 0'],
+      message: ['hours must be a whole number from 1 to 168, not 0', 'Invalid setting MAX_SERVERS="many": must be a whole number >= 1'],
     });
     expect(await refusal(setUp().service.run({ settings: { MAX_SERVERS: 'many' } }))).toEqual({ status: 400, message: [expect.stringMatching(/^Invalid setting MAX_SERVERS="many": must /)] });
     expect(await refusal(setUp({}, 0).service.run({}))).toEqual({ status: 409, message: 'no demand recorded yet: the first reconcile pass has not run' });
