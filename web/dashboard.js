@@ -294,10 +294,10 @@ let whatIfChart;
 async function fillWhatIf() {
   const form = $('what-if-form');
   if (form.dataset.filled) return;
-  const [{ settings }, fleet] = await Promise.all([api('GET', '/fleet/settings'), Promise.resolve(lastFleet)]);
+  const { settings } = await api('GET', '/fleet/settings');
   for (const [name, value] of Object.entries(settings)) if (form.elements[name]) form.elements[name].value = value;
-  form.elements.SERVER_CAPACITY.value = fleet.margins.serverCapacity;
-  form.elements.bootSeconds.value = Math.max(1, Math.round((fleet.margins.estimate?.bootMs ?? 60_000) / 1000));
+  form.elements.SERVER_CAPACITY.value = lastFleet.margins.serverCapacity;
+  form.elements.bootSeconds.value = Math.max(1, Math.round((lastFleet.margins.estimate?.bootMs ?? 60_000) / 1000));
   form.elements.hours.value = 24;
   form.dataset.filled = 'yes';
 }

@@ -3,6 +3,7 @@ import { RecordedTrace } from '../scaling/demand-record';
 import { simulate } from '../simulation/simulation';
 import { managerSettings } from '../simulation/simulation-settings';
 import { SimulationReport } from '../simulation/simulation-report';
+import { TimelineSample } from '../simulation/timeline';
 import { parseJsonTrace } from '../simulation/trace';
 
 /** What an operator may try on the recorded demand: the settings that shape the fleet. */
@@ -42,16 +43,8 @@ export type WhatIfFigures = Pick<SimulationReport, 'players' | 'failedAllocation
   readonly unusedPlaceHours: number;
 };
 
-/** One point of a run's chart; `at` in ms since the epoch. */
-export interface WhatIfPoint {
-  readonly at: number;
-  readonly players: number;
-  readonly places: number;
-  readonly free: number;
-  readonly servers: number;
-  readonly margin: number;
-  readonly failed: number;
-}
+/** One point of a run's chart, as the simulator samples it, but `at` in ms since the epoch. */
+export type WhatIfPoint = Pick<TimelineSample, 'at' | 'players' | 'places' | 'free' | 'servers' | 'margin' | 'failed'>;
 
 export interface WhatIfRun {
   readonly settings: Readonly<Record<string, string>>;

@@ -1,6 +1,7 @@
 import { CapacityFloor } from '../config/capacity-schedule';
 import { MarginMode } from '../config/settings';
 import { PolicySettings, ServerView } from '../domain/fleet-snapshot';
+import { isUp } from '../domain/server-state';
 import { withFloor } from './scheduled-floor';
 import { DemandHistory } from './demand-history';
 import { LaunchTimes } from './launch-times';
@@ -46,7 +47,7 @@ export class AdaptiveMargin {
 export function placesInUse(servers: readonly Pick<ServerView, 'state' | 'free'>[], serverCapacity: number): number {
   let inUse = 0;
   for (const server of servers) {
-    if (server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy') inUse += Math.max(0, serverCapacity - server.free);
+    if (isUp(server.state)) inUse += Math.max(0, serverCapacity - server.free);
   }
   return inUse;
 }

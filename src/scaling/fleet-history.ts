@@ -1,4 +1,4 @@
-import { SERVER_STATES, ServerState } from '../domain/server-state';
+import { ServerState } from '../domain/server-state';
 
 /** One point of the chart per step: fine enough for a few hours, 2,160 points over HISTORY_HOURS. */
 export const HISTORY_STEP_MS = 10_000;
@@ -30,9 +30,13 @@ export interface HistoryPoint extends Omit<PassFigures, 'turnedAway'> {
   readonly turnedAway: number;
 }
 
-type Step = { -readonly [K in keyof HistoryPoint]: HistoryPoint[K] } & { index: number; seen: boolean };
-
-const EMPTY_STATES = (): Record<ServerState, number> => Object.fromEntries(SERVER_STATES.map((state) => [state, 0])) as Record<ServerState, number>;
+/** One step as kept: the last figures a pass saw in it (none until one does), and the step's counts. */
+interface Step {
+  readonly index: number;
+  figures?: Omit<PassFigures, 'turnedAway'>;
+  launches: number;
+  turnedAway: number;
+}
 
 /**
  * The fleet of the last HISTORY_HOURS, a point per HISTORY_STEP_MS, for the operator's chart.
@@ -40,26 +44,14 @@ const EMPTY_STATES = (): Record<ServerState, number> => Object.fromEntries(SERVE
  * (the manager paused, or a standby) are left out, so the chart shows a gap, not made-up figures.
  */
 export class FleetHistory {
-  private readonly ring: Step[] = Array.from({ length: STEPS }, () => ({
-    index: -1,
-    seen: false,
-    at: 0,
-    players: 0,
-    capacityUp: 0,
-    free: 0,
-    upscaleMargin: 0,
-    downscaleMargin: 0,
-    serversByState: EMPTY_STATES(),
-    launches: 0,
-    turnedAway: 0,
-  }));
+  private readonly ring: (Step | undefined)[] = new Array(STEPS);
   private newest = -1;
 
   /** A pass ran at `at` and saw `figures`. */
   passed(at: number, figures: PassFigures): void {
     const step = this.stepAt(at);
-    const { turnedAway, serversByState, ...rest } = figures;
-    Object.assign(step, rest, { seen: true, serversByState: { ...serversByState } });
+    const { turnedAway, ...seen } = figures;
+    step.figures = { ...seen, serversByState: { ...seen.serversByState } };
     step.turnedAway += turnedAway;
   }
 
@@ -72,8 +64,10 @@ export class FleetHistory {
   points(since = 0): HistoryPoint[] {
     const out: HistoryPoint[] = [];
     for (let index = Math.max(0, this.newest - STEPS + 1); index <= this.newest; index++) {
-      const { index: stepIndex, seen, ...point } = this.ring[index % STEPS];
-      if (stepIndex === index && seen && point.at >= since) out.push({ ...point, serversByState: { ...point.serversByState } });
+      const step = this.ring[index % STEPS];
+      const at = index * HISTORY_STEP_MS;
+      if (step?.index !== index || !step.figures || at < since) continue;
+      out.push({ at, ...step.figures, serversByState: { ...step.figures.serversByState }, launches: step.launches, turnedAway: step.turnedAway });
     }
     return out;
   }
@@ -81,8 +75,8 @@ export class FleetHistory {
   private stepAt(at: number): Step {
     // A clock that steps back writes into the newest step rather than rewrite the past.
     const index = Math.max(Math.floor(at / HISTORY_STEP_MS), this.newest);
-    const step = this.ring[index % STEPS];
-    if (step.index !== index) Object.assign(step, { index, seen: false, at: index * HISTORY_STEP_MS, launches: 0, turnedAway: 0, serversByState: EMPTY_STATES() });
+    let step = this.ring[index % STEPS];
+    if (step?.index !== index) this.ring[index % STEPS] = step = { index, launches: 0, turnedAway: 0 };
     this.newest = index;
     return step;
   }

@@ -1,5 +1,6 @@
 import { FleetSnapshot, LaunchFailures, PolicySettings, ServerView } from '../domain/fleet-snapshot';
 import { HeldBack, ProbeOutage, ScalingAction, ScalingDecision, StopReason } from '../domain/scaling-action';
+import { isUp } from '../domain/server-state';
 
 /**
  * Outside a probe outage, at most this share of the servers that had been healthy (and at least
@@ -124,7 +125,7 @@ export function decideScaling(snapshot: FleetSnapshot, s: PolicySettings): Scali
     else live.push(server);
     if (reason === 'launch-timeout') timedOutLaunches += 1;
   }
-  const established = snapshot.servers.filter((server) => server.state === 'ready' || server.state === 'draining' || server.state === 'unhealthy').length;
+  const established = snapshot.servers.filter((server) => isUp(server.state)).length;
   const stopsAllowed = Math.max(1, Math.floor(UNHEALTHY_STOPS_PER_PASS * established));
   failed.sort(byLongestFailing).forEach((server, index) => {
     if (index < stopsAllowed) actions.push({ kind: 'stop', serverId: server.id, reason: 'unhealthy' });

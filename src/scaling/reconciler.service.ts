@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FleetRegistry } from '../fleet/fleet.registry';
 import { HealthProber } from '../fleet/health-prober';
-import { countByState } from '../domain/server-state';
+import { countByState, isUp } from '../domain/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
 import { decisionKey, DecisionRecord } from './decision-record';
@@ -77,7 +77,7 @@ export class Reconciler {
     this.metrics.fleetCounted(serversByState, decision.freeCapacity, servers.reduce((sum, server) => sum + server.reserved, 0));
     this.metrics.marginsHeld(margins);
     this.metrics.policyHeld(this.tuning.policy());
-    const up = serversByState.ready + serversByState.draining + serversByState.unhealthy;
+    const up = servers.filter((server) => isUp(server.state)).length;
     this.history.passed(now, {
       players: inUse,
       capacityUp: up * this.tuning.policy().serverCapacity,
