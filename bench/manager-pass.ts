@@ -10,6 +10,7 @@ import { bootPriorMs } from '../src/scaling/launch-times';
 import { DemandRecord } from '../src/scaling/demand-record';
 import { FleetHistory } from '../src/scaling/fleet-history';
 import { PolicyTuning } from '../src/scaling/policy-tuning';
+import { LaunchWatch } from '../src/scaling/launch-watch';
 import { Reconciler } from '../src/scaling/reconciler.service';
 
 /** The platform port, answering discovery with the given servers and counting every call. */
@@ -75,7 +76,8 @@ export async function managerPass(addresses: readonly string[], concurrency: num
   );
   const registry = new FleetRegistry(settings);
   const adaptive = new AdaptiveMargin(bootPriorMs(settings.PLATFORM, settings.ECS_LAUNCH_TYPE));
-  const reconciler = new Reconciler(registry, new HealthProber(settings), platform, new PolicyTuning(settings), new FleetMetrics(settings), adaptive, settings, new DemandRecord(), new FleetHistory());
+  const prober = new HealthProber(settings);
+  const reconciler = new Reconciler(registry, prober, platform, new PolicyTuning(settings), new FleetMetrics(settings), adaptive, settings, new DemandRecord(), new FleetHistory(), new LaunchWatch(registry, prober, settings));
   registry.rebuild(await platform.discover(), Date.now());
   const discoveryCalls = platform.calls;
   return {

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { FleetRegistry } from '../fleet/fleet.registry';
+import { GameServer } from '../fleet/game-server';
 import { HealthProber } from '../fleet/health-prober';
+import { ProbeResult } from '../fleet/health-report';
 import { countByState, isUp } from '../domain/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
@@ -12,6 +14,7 @@ import { AdaptiveMargin, passSettings, placesInUse } from './adaptive-margin';
 import { passGapMs } from './pass-gap';
 import { DemandRecord } from './demand-record';
 import { FleetHistory } from './fleet-history';
+import { LaunchWatch } from './launch-watch';
 import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { scheduledFloor, scheduleLeadMs } from './scheduled-floor';
 import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
@@ -58,6 +61,7 @@ export class Reconciler {
     private readonly settings: Settings,
     private readonly demandRecord: DemandRecord,
     private readonly history: FleetHistory,
+    private readonly launchWatch: LaunchWatch,
   ) {
     this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
   }
@@ -163,27 +167,36 @@ export class Reconciler {
 
   private async probeAll(): Promise<void> {
     const targets = this.registry.probeTargets();
+    // A launching server's failed probe is no news (it is not failing yet), and one sent before the
+    // launch watch saw the server answer must not count against it once it is ready.
+    const wasLaunching = targets.map((target) => !target.everHealthy);
     const results = await this.prober.probeAll(targets);
     const probedAt = Date.now();
     let failures = 0;
     targets.forEach((target, index) => {
       const result = results[index];
-      // A launching server that does not answer yet is not failing (see FleetRegistry.recordProbe).
-      if (!result.ok && target.everHealthy) failures += 1;
-      const change = this.registry.recordProbe(target.id, result, probedAt);
-      if (!change) return;
-      const error = result.ok ? undefined : result.error;
-      this.logger.log({ serverId: target.id, address: target.address, ...change, error }, `server ${target.id} ${change.from} -> ${change.to}`);
-      if (change.from === 'launching') {
-        this.launchFailures = { consecutive: 0 };
-        // From launch to the first healthy probe: the boot time the adaptive margin looks ahead by.
-        if (change.to === 'ready') {
-          this.adaptive.launchTimes.record(probedAt - target.launchedAt);
-          this.metrics.launchedReady((probedAt - target.launchedAt) / 1000);
-        }
+      if (result.ok) this.recordProbe(target, result, probedAt);
+      else if (!wasLaunching[index]) {
+        failures += 1;
+        this.recordProbe(target, result, probedAt);
       }
     });
     this.metrics.probesFailed(failures);
+  }
+
+  private recordProbe(target: GameServer, result: ProbeResult, probedAt: number): void {
+    const change = this.registry.recordProbe(target.id, result, probedAt);
+    if (!change) return;
+    const error = result.ok ? undefined : result.error;
+    this.logger.log({ serverId: target.id, address: target.address, ...change, error }, `server ${target.id} ${change.from} -> ${change.to}`);
+    if (change.from === 'launching') {
+      this.launchFailures = { consecutive: 0 };
+      // From launch to the first healthy probe: the boot time the adaptive margin looks ahead by.
+      if (change.to === 'ready') {
+        this.adaptive.launchTimes.record(probedAt - target.launchedAt);
+        this.metrics.launchedReady((probedAt - target.launchedAt) / 1000);
+      }
+    }
   }
 
   private setDraining(id: string, draining: boolean, now: number): void {
@@ -212,6 +225,7 @@ export class Reconciler {
           this.logger.log({ serverId: id, address: server.address }, `server ${id} placed at ${server.address}`);
           // It timed out or was stopped while the platform was still placing it.
           if (this.registry.get(id)?.stopping) this.stop(id);
+          else this.launchWatch.watch(id, (placed, result, probedAt) => this.recordProbe(placed, result, probedAt));
         } catch (error) {
           // The platform runs it, but the registry may not know where: end it rather than leak it.
           this.registry.setStopping(id, true);

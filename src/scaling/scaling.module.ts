@@ -6,6 +6,7 @@ import { AdaptiveMargin } from './adaptive-margin';
 import { bootPriorMs } from './launch-times';
 import { DemandRecord } from './demand-record';
 import { FleetHistory } from './fleet-history';
+import { LaunchWatch } from './launch-watch';
 import { PolicyTuning } from './policy-tuning';
 import { ReconcileLoop } from './reconcile-loop.service';
 import { Reconciler } from './reconciler.service';
@@ -17,6 +18,7 @@ import { Reconciler } from './reconciler.service';
     { provide: AdaptiveMargin, inject: [Settings], useFactory: (s: Settings) => new AdaptiveMargin(bootPriorMs(s.PLATFORM, s.ECS_LAUNCH_TYPE)) },
     { provide: DemandRecord, useFactory: () => new DemandRecord() },
     { provide: FleetHistory, useFactory: () => new FleetHistory() },
+    LaunchWatch,
     Reconciler,
     ReconcileLoop,
   ],

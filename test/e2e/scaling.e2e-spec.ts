@@ -48,6 +48,16 @@ describe('the fleet follows its players (UPSCALE_MARGIN=4, DOWNSCALE_MARGIN=18, 
     await waitFor('every drained server process to exit', () => drained.every((server) => !isAlive(server.pid)), 10_000);
   });
 
+  it('hands out a launched server as soon as it answers, not at the next pass (SLEEP_TIME=30)', async () => {
+    manager = await startManager({ SLEEP_TIME: '30' });
+    const started = Date.now();
+    // The first pass launches the one server MIN_SERVERS asks for; the next pass is 30 s away.
+    // Nothing here asks for a pass: the list of servers that take players starts none.
+    await waitFor('the first server to take players', async () => (await acceptingServers(manager)).length === 1, 10_000);
+    // A local game server answers within about 0.3 s of its launch; a probe each pass saw it after 30.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('never stops a draining server while it still has a player', async () => {
     manager = await startManager({ SLEEP_TIME: '0.2' });
     await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);

@@ -11,7 +11,9 @@ import { bootPriorMs } from '../../src/scaling/launch-times';
 import { FleetHistory, HISTORY_STEP_MS } from '../../src/scaling/fleet-history';
 import { DemandRecord } from '../../src/scaling/demand-record';
 import { PolicyTuning } from '../../src/scaling/policy-tuning';
+import { LaunchWatch } from '../../src/scaling/launch-watch';
 import { Reconciler } from '../../src/scaling/reconciler.service';
+import { waitFor } from '../support/wait';
 
 /**
  * The reconciler's own bookkeeping around the policy's decisions: a platform whose calls the test
@@ -67,11 +69,30 @@ class HandSettledPlatform implements GameServerPlatform {
   }
 }
 
-/** Answers each probe as told for its server; a server it was told nothing about does not answer. */
+/**
+ * Answers each probe as told for its server; a server it was told nothing about does not answer.
+ * A pass's probes can be held: their answers are the ones of the moment they were sent, delivered
+ * when the test releases them.
+ */
 class ScriptedProber {
   readonly answers = new Map<string, ProbeResult>();
+  private held?: Promise<void>;
   async probeAll(targets: readonly { probeAddress: string }[]): Promise<ProbeResult[]> {
-    return targets.map((target) => this.answers.get(target.probeAddress) ?? { ok: false, error: 'no answer' });
+    const results = await Promise.all(targets.map((target) => this.probe(target.probeAddress)));
+    await this.held;
+    return results;
+  }
+  /** Holds the answers of the passes' probes until the returned function is called. */
+  hold(): () => void {
+    const gate = handSettled<void>();
+    this.held = gate.promise;
+    return () => {
+      this.held = undefined;
+      gate.resolve();
+    };
+  }
+  async probe(address: string): Promise<ProbeResult> {
+    return this.answers.get(address) ?? { ok: false, error: 'no answer' };
   }
   answer(id: string, result: ProbeResult): void {
     this.answers.set(probeAddressOf(id), result);
@@ -101,8 +122,9 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const tuning = new PolicyTuning(settings);
   const demandRecord = new DemandRecord();
   const history = new FleetHistory();
-  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord, history);
-  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord, history };
+  const launchWatch = new LaunchWatch(registry, prober as unknown as HealthProber, settings);
+  const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord, history, launchWatch);
+  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord, history, launchWatch };
 }
 
 /** Lets every promise that can settle now settle (and whatever they start in turn). */
@@ -391,6 +413,29 @@ describe('Reconciler: probes', () => {
     expect(registry.stateOf(id)).toBe(after);
     if (answer.ok) expect(registry.get(id)?.reportedCapacity).toBe(3);
     expect(await metricValue(metrics, 'probe_failures_total')).toBe(failuresCounted);
+  });
+
+  it('a launch answering is ready before the next pass, and a probe a pass sent before it answered does not count against it', async () => {
+    const { registry, platform, prober, metrics, reconciler, adaptive } = setUp([platformServer('other')]);
+    prober.answer('other', up(10));
+    reconciler.apply({ kind: 'launch', count: 1, reason: 'test' }, 'operator');
+    const [id] = platform.launches.keys();
+    platform.launches.get(id)!.resolve(platformServer(id));
+    await flush();
+
+    // A pass probes while the server does not answer yet, and its answers are slow to come back.
+    const release = prober.hold();
+    const pass = reconciler.runPass();
+    await flush();
+    prober.answer(id, up(3));
+    await waitFor('the launch watch to see the server answer', () => registry.stateOf(id) === 'ready', 5000);
+    expect(adaptive.launchTimes.recent()).toHaveLength(1);
+
+    release();
+    await pass;
+    expect(registry.stateOf(id)).toBe('ready');
+    expect(registry.get(id)?.consecutiveFailures).toBe(0);
+    expect(await metricValue(metrics, 'probe_failures_total')).toBe(0);
   });
 
   it('probes nothing being stopped, and counts every failing server that was healthy', async () => {
