@@ -193,19 +193,19 @@ describe('operations', () => {
         decision: { freeCapacityBefore: 0, actions: [{ kind: 'launch', count: 1, reason: 'free capacity 0 below upscale margin 4' }] },
       });
       expect(pass.body.lastDecision).toEqual(decisions.at(-1));
-      // With passes 30 s apart, only passes run on demand see the new server answer.
-      await waitFor('the launched server, seen by a pass on demand', async () => {
-        await call(manager, 'POST', '/fleet/reconcile');
-        return (await acceptingServers(manager)).length === 1;
-      });
+      // No pass is due for 30 s: the launch watch sees the new server answer.
+      await waitFor('the launched server to take players', async () => (await acceptingServers(manager)).length === 1, 10_000);
     });
   });
 
   describe('the fleet\'s history (GET /fleet/history)', () => {
     it('charts each pass\'s fleet, a point per step, and only the points since the time asked', async () => {
       manager = await startManager({ ADMIN_TOKEN: TOKEN });
-      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
-      const { body } = await call(manager, 'GET', '/fleet/history');
+      // The launch watch sees the server answer before a pass does: the chart shows it from the pass after.
+      const body = await waitFor('a pass that counted the ready server', async () => {
+        const history = (await call(manager, 'GET', '/fleet/history')).body;
+        return history.points.at(-1)?.serversByState.ready === 1 && history;
+      });
       expect(body.stepSeconds).toBe(10);
       const last = body.points.at(-1);
       expect(last).toMatchObject({ capacityUp: 10, upscaleMargin: 4, downscaleMargin: 18, serversByState: { ready: 1 } });
