@@ -90,8 +90,8 @@ export class ServerActionResultDto {
 }
 
 export class TuningViewDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 4, DOWNSCALE_MARGIN: 18, MIN_SERVERS: 1, MAX_SERVERS: 100 } })
-  settings!: Record<string, string | number>;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 4, DOWNSCALE_MARGIN: 18, MIN_SERVERS: 1, MAX_SERVERS: 100, CAPACITY_SCHEDULE: null } })
+  settings!: Record<string, string | number | null>;
   @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'changes since start-up, newest last: when, and each setting from and to' })
   changes!: TuningChange[];
 }

@@ -52,7 +52,7 @@ export class OperatorController {
 
   @Patch('settings')
   @ApiOperation({
-    summary: 'Change MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS or MAX_SERVERS without a restart, validated as the environment is; kept until the next restart',
+    summary: 'Change MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS, MAX_SERVERS or CAPACITY_SCHEDULE (a JSON list of windows, [] for none) without a restart, validated as the environment is; kept until the next restart',
   })
   @ApiBody({ schema: { type: 'object', example: { MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 20 } } })
   @ApiOkResponse({ type: TuningViewDto })

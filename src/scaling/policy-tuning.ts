@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { MarginMode, Settings } from '../config/settings';
 import { InvalidSettingsError, validateSettings } from '../config/validate-settings';
 import { PolicySettings } from '../domain/fleet-snapshot';
 import { policySettingsFrom } from './policy-settings';
 
 /** The settings an operator may change without a restart. */
-export const TUNABLE_SETTINGS = ['MARGIN_MODE', 'UPSCALE_MARGIN', 'DOWNSCALE_MARGIN', 'MIN_SERVERS', 'MAX_SERVERS'] as const;
+export const TUNABLE_SETTINGS = ['MARGIN_MODE', 'UPSCALE_MARGIN', 'DOWNSCALE_MARGIN', 'MIN_SERVERS', 'MAX_SERVERS', 'CAPACITY_SCHEDULE'] as const;
 export type TunableSetting = (typeof TUNABLE_SETTINGS)[number];
+/** A tunable setting's value; null for CAPACITY_SCHEDULE when none is set. */
+export type TunableValue = string | number | null;
 
 /** How many changes /fleet keeps to show. */
 const CHANGES_KEPT = 20;
@@ -14,7 +17,7 @@ const CHANGES_KEPT = 20;
 /** One change an operator made: when, and each setting's value before and after. */
 export interface TuningChange {
   readonly at: string;
-  readonly changes: Partial<Record<TunableSetting, { readonly from: string | number; readonly to: string | number }>>;
+  readonly changes: Partial<Record<TunableSetting, { readonly from: TunableValue; readonly to: TunableValue }>>;
 }
 
 /**
@@ -28,6 +31,7 @@ export class PolicyTuning {
   private readonly logger = new Logger(PolicyTuning.name);
   private current: Settings;
   private currentPolicy: PolicySettings;
+  private currentSchedule: readonly CapacityWindow[];
   private readonly changes: TuningChange[] = [];
   /** Changes made since start-up, however many history() still keeps. */
   version = 0;
@@ -35,10 +39,16 @@ export class PolicyTuning {
   constructor(settings: Settings) {
     this.current = settings;
     this.currentPolicy = policySettingsFrom(settings);
+    this.currentSchedule = scheduleOf(settings);
   }
 
   policy(): PolicySettings {
     return this.currentPolicy;
+  }
+
+  /** The windows of CAPACITY_SCHEDULE now: the environment's, or what an operator set since. */
+  schedule(): readonly CapacityWindow[] {
+    return this.currentSchedule;
   }
 
   marginMode(): MarginMode {
@@ -46,8 +56,8 @@ export class PolicyTuning {
   }
 
   /** The tunable settings' values now. */
-  values(): Record<TunableSetting, string | number> {
-    return Object.fromEntries(TUNABLE_SETTINGS.map((name) => [name, this.current[name]])) as Record<TunableSetting, string | number>;
+  values(): Record<TunableSetting, TunableValue> {
+    return Object.fromEntries(TUNABLE_SETTINGS.map((name) => [name, valueOf(this.current, name)])) as Record<TunableSetting, TunableValue>;
   }
 
   /** Every setting as it stands now, written as the environment would give it. */
@@ -75,11 +85,12 @@ export class PolicyTuning {
     const change: TuningChange = {
       at: new Date().toISOString(),
       changes: Object.fromEntries(
-        TUNABLE_SETTINGS.filter((name) => next[name] !== this.current[name]).map((name) => [name, { from: this.current[name], to: next[name] }]),
+        TUNABLE_SETTINGS.filter((name) => next[name] !== this.current[name]).map((name) => [name, { from: valueOf(this.current, name), to: valueOf(next, name) }]),
       ),
     };
     this.current = next;
     this.currentPolicy = policySettingsFrom(next);
+    this.currentSchedule = scheduleOf(next);
     this.changes.push(change);
     this.version += 1;
     if (this.changes.length > CHANGES_KEPT) this.changes.shift();
@@ -87,6 +98,11 @@ export class PolicyTuning {
     return change;
   }
 }
+
+const valueOf = (settings: Settings, name: TunableSetting): TunableValue => settings[name] ?? null;
+
+/** Validated already, as every Settings is: parsing cannot fail here. */
+const scheduleOf = (settings: Settings): readonly CapacityWindow[] => (settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : []);
 
 function describe(change: TuningChange): string {
   const parts = Object.entries(change.changes).map(([name, { from, to }]) => `${name} ${from} -> ${to}`);

@@ -15,7 +15,6 @@ import { passGapMs } from './pass-gap';
 import { DemandRecord } from './demand-record';
 import { FleetHistory } from './fleet-history';
 import { LaunchWatch } from './launch-watch';
-import { CapacityWindow, parseCapacitySchedule } from '../config/capacity-schedule';
 import { scheduledFloor, scheduleLeadMs } from './scheduled-floor';
 import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
@@ -49,7 +48,6 @@ export class Reconciler {
   private outageEndedAt?: number;
   private held?: HeldMargins & { readonly estimate: MarginEstimate };
   private tuningSeen = 0;
-  private readonly schedule: readonly CapacityWindow[];
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -62,9 +60,7 @@ export class Reconciler {
     private readonly demandRecord: DemandRecord,
     private readonly history: FleetHistory,
     private readonly launchWatch: LaunchWatch,
-  ) {
-    this.schedule = settings.CAPACITY_SCHEDULE ? parseCapacitySchedule(settings.CAPACITY_SCHEDULE) : [];
-  }
+  ) {}
 
   async runPass(): Promise<ScalingDecision> {
     const started = performance.now();
@@ -121,7 +117,7 @@ export class Reconciler {
     const estimate = this.adaptive.estimate(now, inUse, this.tuning.policy(), passGapMs(this.settings.SLEEP_TIME));
     const mode = this.tuning.marginMode();
     const slowest = this.adaptive.slowestBootMs();
-    const floor = scheduledFloor(this.schedule, now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.tuning.policy()));
+    const floor = scheduledFloor(this.tuning.schedule(), now, (f) => scheduleLeadMs(f, slowest, passGapMs(this.settings.SLEEP_TIME), this.tuning.policy()));
     const settings = passSettings(mode, this.tuning.policy(), estimate, floor);
     const scheduled = floor.windows.length > 0 ? floor : undefined;
     this.held = { mode, upscaleMargin: settings.upscaleMargin, downscaleMargin: settings.downscaleMargin, estimate, scheduled };

@@ -11,6 +11,7 @@ import {
   metric,
   newStateDir,
   recordedServers,
+  reportedFreeCapacity,
   RunningManager,
   startManager,
   TEST_ENV,
@@ -54,7 +55,7 @@ describe('operations', () => {
 
       const changed = await patch({ MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: '20' });
       expect(changed.status).toBe(200);
-      expect(changed.body.settings).toEqual({ MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 20, MIN_SERVERS: 1, MAX_SERVERS: 100 });
+      expect(changed.body.settings).toEqual({ MARGIN_MODE: 'adaptive', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 20, MIN_SERVERS: 1, MAX_SERVERS: 100, CAPACITY_SCHEDULE: null });
       expect(changed.body.changes).toEqual([
         { at: expect.any(String), changes: { MARGIN_MODE: { from: 'fixed', to: 'adaptive' }, UPSCALE_MARGIN: { from: 4, to: 6 }, DOWNSCALE_MARGIN: { from: 18, to: 20 } } },
       ]);
@@ -66,6 +67,31 @@ describe('operations', () => {
       expect(decision.margins.upscaleMargin).toBeGreaterThanOrEqual(6);
       expect((await call(manager, 'GET', '/fleet')).body.margins).toMatchObject({ upscaleMargin: 6, downscaleMargin: 20, mode: 'adaptive' });
       expect(await metric(manager, 'fleet_manager_effective_upscale_margin')).toBeGreaterThanOrEqual(6);
+    });
+  });
+
+  describe('a capacity schedule set at run time (PATCH /fleet/settings)', () => {
+    it('warms the fleet for a window declared while the manager runs, shows it in /fleet, and lets it go when cleared', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN, SLEEP_TIME: '0.2' });
+      await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
+      const settings = (body: unknown) =>
+        fetch(`${manager.url}/fleet/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+      // Named as at start-up, and nothing changes.
+      const refused = await settings({ CAPACITY_SCHEDULE: [{ name: 'release', start: '2030-01-01T00:00:00Z', end: '2030-01-01T01:00:00Z' }] });
+      expect(refused).toMatchObject({ status: 400, body: { message: ['Invalid setting CAPACITY_SCHEDULE: window 1: asks for nothing: give "freePlaces" or "minServers" above 0'] } });
+
+      // A window on now, for an hour: 25 free places, three servers of 10 where one serves otherwise.
+      const window = { name: 'release', start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString(), freePlaces: 25 };
+      const set = await settings({ CAPACITY_SCHEDULE: [window] });
+      expect(set.status).toBe(200);
+      expect(set.body.settings.CAPACITY_SCHEDULE).toBe(JSON.stringify([window]));
+      await waitFor('25 free places', async () => (await reportedFreeCapacity(await acceptingServers(manager))) >= 25);
+      expect((await call(manager, 'GET', '/fleet')).body.margins.scheduled).toEqual({ freePlaces: 25, minServers: 0, windows: ['release'] });
+
+      expect((await settings({ CAPACITY_SCHEDULE: [] })).status).toBe(200);
+      await waitFor('the margins without the window', async () => (await call(manager, 'GET', '/fleet')).body.margins.scheduled === undefined);
+      expect((await call(manager, 'GET', '/fleet')).body.margins).toMatchObject({ upscaleMargin: 4, downscaleMargin: 18 });
     });
   });
 

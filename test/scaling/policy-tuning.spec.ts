@@ -16,7 +16,7 @@ describe('PolicyTuning: the settings an operator changes at run time', () => {
     const change = tuning.apply({ UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: '30', MAX_SERVERS: 12 });
     expect(change).toEqual({ at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), changes: { UPSCALE_MARGIN: { from: 4, to: 6 }, DOWNSCALE_MARGIN: { from: 18, to: 30 }, MAX_SERVERS: { from: 100, to: 12 } } });
     expect(tuning.policy()).toMatchObject({ upscaleMargin: 6, downscaleMargin: 30, maxServers: 12, serverCapacity: 10 });
-    expect(tuning.values()).toEqual({ MARGIN_MODE: 'fixed', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 30, MIN_SERVERS: 1, MAX_SERVERS: 12 });
+    expect(tuning.values()).toEqual({ MARGIN_MODE: 'fixed', UPSCALE_MARGIN: 6, DOWNSCALE_MARGIN: 30, MIN_SERVERS: 1, MAX_SERVERS: 12, CAPACITY_SCHEDULE: null });
     expect(tuning.history()).toEqual([change]);
     expect(tuning.version).toBe(1);
   });
@@ -29,12 +29,18 @@ describe('PolicyTuning: the settings an operator changes at run time', () => {
   });
 
   it.each<{ case: string; patch: Record<string, unknown>; problems: string[] }>([
-    { case: 'a setting that cannot change at run time', patch: { SERVER_CAPACITY: 20, UPSCALE_MARGIN: 5 }, problems: ['SERVER_CAPACITY cannot be changed at run time; these can: MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS, MAX_SERVERS'] },
-    { case: 'nothing', patch: {}, problems: ['nothing to change; give one or more of MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS, MAX_SERVERS'] },
+    { case: 'a setting that cannot change at run time', patch: { SERVER_CAPACITY: 20, UPSCALE_MARGIN: 5 }, problems: ['SERVER_CAPACITY cannot be changed at run time; these can: MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS, MAX_SERVERS, CAPACITY_SCHEDULE'] },
+    { case: 'nothing', patch: {}, problems: ['nothing to change; give one or more of MARGIN_MODE, UPSCALE_MARGIN, DOWNSCALE_MARGIN, MIN_SERVERS, MAX_SERVERS, CAPACITY_SCHEDULE'] },
     { case: 'a value the environment would refuse', patch: { MAX_SERVERS: 0 }, problems: [expect.stringMatching(/^Invalid setting MAX_SERVERS="0": must /)] },
     { case: 'a value that is no number nor text, shown as JSON', patch: { UPSCALE_MARGIN: { much: true } }, problems: [expect.stringMatching(/^Invalid setting UPSCALE_MARGIN="\{\\"much\\":true\}": must /)] },
     { case: 'settings that break a rule between them', patch: { UPSCALE_MARGIN: 10 }, problems: ['Invalid settings: DOWNSCALE_MARGIN=18 must exceed UPSCALE_MARGIN=10 by more than SERVER_CAPACITY=10, otherwise the fleet would flap'] },
     { case: 'MIN_SERVERS above MAX_SERVERS', patch: { MIN_SERVERS: 5, MAX_SERVERS: 4 }, problems: ['Invalid settings: MIN_SERVERS=5 must not exceed MAX_SERVERS=4'] },
+    {
+      case: 'a schedule with a bad window, named',
+      patch: { CAPACITY_SCHEDULE: [{ cron: '0 18 * * 5', minutes: 60, freePlaces: 50 }, { start: '2026-12-10T18:00:00Z', end: '2026-12-10T17:00:00Z', minServers: 3 }] },
+      problems: ['Invalid setting CAPACITY_SCHEDULE: window 2: "end" must come after "start"'],
+    },
+    { case: 'a schedule that is no list (null does not clear it: [] does)', patch: { CAPACITY_SCHEDULE: null }, problems: ['Invalid setting CAPACITY_SCHEDULE: must be a JSON list of windows'] },
   ])('refuses $case with the environment\'s messages, and changes nothing', ({ patch, problems }) => {
     const tuning = tuningFrom();
     const before = { policy: tuning.policy(), values: tuning.values() };
@@ -48,6 +54,29 @@ describe('PolicyTuning: the settings an operator changes at run time', () => {
     expect({ policy: tuning.policy(), values: tuning.values() }).toEqual(before);
     expect(tuning.history()).toEqual([]);
     expect(tuning.version).toBe(0);
+  });
+
+  it.each([
+    { given: 'a list', schedule: [{ name: 'launch day', start: '2026-12-10T18:00:00Z', end: '2026-12-10T22:00:00Z', freePlaces: 200 }] },
+    { given: 'its JSON text', schedule: JSON.stringify([{ name: 'launch day', start: '2026-12-10T18:00:00Z', end: '2026-12-10T22:00:00Z', freePlaces: 200 }]) },
+  ])('sets a capacity schedule given as $given, and clears it with an empty list', ({ schedule }) => {
+    const tuning = tuningFrom();
+    expect(tuning.schedule()).toEqual([]);
+    const text = '[{"name":"launch day","start":"2026-12-10T18:00:00Z","end":"2026-12-10T22:00:00Z","freePlaces":200}]';
+    expect(tuning.apply({ CAPACITY_SCHEDULE: schedule }).changes).toEqual({ CAPACITY_SCHEDULE: { from: null, to: text } });
+    expect(tuning.schedule()).toEqual([
+      { name: 'launch day', floor: { freePlaces: 200, minServers: 0 }, when: { kind: 'once', start: Date.parse('2026-12-10T18:00:00Z'), end: Date.parse('2026-12-10T22:00:00Z') } },
+    ]);
+    expect(tuning.values().CAPACITY_SCHEDULE).toBe(text);
+    expect(tuning.environment().CAPACITY_SCHEDULE).toBe(text);
+
+    expect(tuning.apply({ CAPACITY_SCHEDULE: [] }).changes).toEqual({ CAPACITY_SCHEDULE: { from: text, to: '[]' } });
+    expect(tuning.schedule()).toEqual([]);
+  });
+
+  it("starts from the environment's schedule", () => {
+    const tuning = tuningFrom({ CAPACITY_SCHEDULE: '[{"cron": "0 18 * * 5", "timeZone": "Europe/Paris", "minutes": 120, "minServers": 4}]' });
+    expect(tuning.schedule()).toEqual([{ name: 'window 1', floor: { freePlaces: 0, minServers: 4 }, when: expect.objectContaining({ kind: 'cron', timeZone: 'Europe/Paris', minutes: 120 }) }]);
   });
 
   it('keeps the settings of the environment that no change names, secrets and all', () => {
