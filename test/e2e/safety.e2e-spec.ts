@@ -466,13 +466,16 @@ describe('rolling out a new game server version (a new LOCAL_GAMESERVER_COMMAND)
     const second = await startManager({ ...env, LOCAL_GAMESERVER_COMMAND: version(2) }, stateDir);
     managers.push(second);
     let mostOutdatedDraining = 0;
+    // A new server takes players once it answers (the launch watch), which can be a pass before the
+    // one that drains the old server with a player: wait for that pass too.
     const current = await waitFor(
-      'the empty old server gone and two of the new version ready',
+      'the empty old server gone, two of the new version ready, and the old one with a player draining',
       async () => {
         const servers = (await (await fetch(`${second.url}/fleet`, { headers: auth })).json()) as { servers: (FleetServer & { outdated: boolean; version: string })[] };
         mostOutdatedDraining = Math.max(mostOutdatedDraining, servers.servers.filter((s) => s.outdated && s.state === 'draining').length);
         const fresh = servers.servers.filter((s) => !s.outdated && s.state === 'ready');
-        return !isAlive(empty.pid) && fresh.length >= 2 && servers.servers;
+        const draining = servers.servers.find((s) => s.id === withPlayer.id)?.state === 'draining';
+        return !isAlive(empty.pid) && fresh.length >= 2 && draining && servers.servers;
       },
       30_000,
     );
