@@ -200,6 +200,7 @@ function renderDecisions(decisions) {
       decision.heldBack ? `held back: ${decision.heldBack.detail}` : undefined,
       decision.probeOutage ? 'probe outage: nothing stopped' : undefined,
       ...(record.settingsChanged ?? []).map((change) => `settings: ${Object.entries(change.changes).map(([name, { from, to }]) => `${name} ${from} → ${to}`).join(', ')}`),
+      ...(record.operatorActions ?? []).map(({ action }) => `operator: ${describeAction(action)}`),
     ].filter(Boolean);
     const why = `free ${decision.freeCapacityBefore} against margins ${margins.upscaleMargin}–${margins.downscaleMargin} (${margins.mode}), ${record.unmetDemand} turned away`;
     return element(

@@ -1,6 +1,6 @@
 import { ServerState } from '../domain/server-state';
 import { LaunchFailures } from '../domain/fleet-snapshot';
-import { ScalingDecision } from '../domain/scaling-action';
+import { ScalingAction, ScalingDecision } from '../domain/scaling-action';
 import { HeldMargins } from '../domain/margins';
 import { TuningChange } from './policy-tuning';
 
@@ -22,7 +22,14 @@ export interface DecisionRecord {
   readonly margins: HeldMargins;
   /** Settings an operator changed since the pass before (PATCH /fleet/settings). */
   readonly settingsChanged?: readonly TuningChange[];
+  /** What operators did since the pass before (drain, undrain, stop through the operator API), when. */
+  readonly operatorActions?: readonly OperatorAction[];
   readonly decision: ScalingDecision;
+}
+
+export interface OperatorAction {
+  readonly at: string;
+  readonly action: ScalingAction;
 }
 
 /** What makes two decisions the same for the record: what they did and what held them back, not the figures. */

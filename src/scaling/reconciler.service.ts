@@ -7,7 +7,7 @@ import { ProbeResult } from '../fleet/health-report';
 import { countByState, isUp } from '../domain/server-state';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GAME_SERVER_PLATFORM, GameServerPlatform, ServerRef } from '../platform/game-server-platform';
-import { decisionKey, DecisionRecord } from './decision-record';
+import { decisionKey, DecisionRecord, OperatorAction } from './decision-record';
 import { HeldMargins, MarginEstimate } from '../domain/margins';
 import { Settings } from '../config/settings';
 import { AdaptiveMargin, passSettings, placesInUse } from './adaptive-margin';
@@ -48,6 +48,8 @@ export class Reconciler {
   private outageEndedAt?: number;
   private held?: HeldMargins & { readonly estimate: MarginEstimate };
   private tuningSeen = 0;
+  /** Operators' actions since the last pass: the next pass is recorded with them, so the log tells who did what. */
+  private operatorActions: OperatorAction[] = [];
 
   constructor(
     private readonly registry: FleetRegistry,
@@ -90,8 +92,9 @@ export class Reconciler {
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
     const settingsChanged = this.settingsChangedSinceLastPass();
-    if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage || settingsChanged) {
-      this.remember(decision, seen, now, settingsChanged);
+    const operatorActions = this.operatorActions.length > 0 ? this.operatorActions.splice(0) : undefined;
+    if (decision.actions.length > 0 || decision.heldBack || decision.probeOutage || settingsChanged || operatorActions) {
+      this.remember(decision, seen, now, { settingsChanged, operatorActions });
       if (decision.heldBack) this.logger.warn({ heldBack: decision.heldBack, freeCapacity: decision.freeCapacityBefore }, `held back: ${decision.heldBack.detail}`);
     }
     const inputs: PolicyInputs = { ...seen, freeCapacity: decision.freeCapacityBefore };
@@ -138,6 +141,7 @@ export class Reconciler {
   apply(action: ScalingAction, origin: ActionOrigin, inputs?: PolicyInputs, now = Date.now()): void {
     this.logger.log({ action, origin, inputs }, `${action.kind} ${'serverId' in action ? action.serverId : `${action.count} server(s)`}: ${action.reason}`);
     this.metrics.actionStarted(action.kind, origin, action.kind === 'launch' ? action.count : 1);
+    if (origin === 'operator') this.operatorActions.push({ at: new Date(now).toISOString(), action });
     switch (action.kind) {
       case 'launch':
         this.history.launched(now, action.count);
@@ -270,12 +274,18 @@ export class Reconciler {
     return count > 0 ? this.tuning.history().slice(-count) : undefined;
   }
 
-  private remember(decision: ScalingDecision, seen: Omit<PolicyInputs, 'freeCapacity'>, now: number, settingsChanged?: readonly TuningChange[]): void {
+  /** Operators' changes and actions always start a record of their own: a repeat would hide them. */
+  private remember(
+    decision: ScalingDecision,
+    seen: Omit<PolicyInputs, 'freeCapacity'>,
+    now: number,
+    operators: Pick<DecisionRecord, 'settingsChanged' | 'operatorActions'>,
+  ): void {
     const at = new Date(now).toISOString();
     const key = decisionKey(decision);
     const last = this.decisions.at(-1);
-    if (settingsChanged) {
-      this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, settingsChanged, decision });
+    if (operators.settingsChanged || operators.operatorActions) {
+      this.decisions.push({ key, at, lastAt: at, repeats: 0, ...seen, ...operators, decision });
     } else if (last?.key === key) {
       // The same decision: counted, with the figures of the latest pass.
       Object.assign(last, seen, { decision, lastAt: at, repeats: last.repeats + 1 });

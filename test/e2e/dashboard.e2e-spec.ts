@@ -92,6 +92,8 @@ describe('the operator\'s page, in a real browser', () => {
     expect(await page.$eval('#message', (p) => p.textContent)).toBe(`drain ${first.id}: now draining`);
     // The decision log, newest first, has the policy's launch of the second server and its reason.
     expect(await page.$$eval('#decisions li', (items) => items.map((li) => li.textContent))).toContainEqual(expect.stringMatching(/launch 1 \(free capacity 3 below upscale margin 4\)/));
+    // And, from the pass after it, the operator's drain.
+    await page.waitForFunction((id) => [...document.querySelectorAll('#decisions li')].some((li) => li.textContent?.includes(`operator: drain ${id} (operator request)`)), { timeout: 10_000 }, first.id);
     await screenshot(page, 'dashboard.png');
 
     // What-if on the demand recorded so far: a larger margin, which launches sooner.

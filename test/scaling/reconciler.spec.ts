@@ -597,6 +597,29 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     expect(await metricValue(metrics, 'effective_downscale_margin')).toBe(30);
   });
 
+  it("records operators' actions with the next pass, once, in a record of their own", async () => {
+    const { clock, platform, prober, reconciler } = setUp([platformServer('a'), platformServer('b')]);
+    prober.answer('a', up(10));
+    prober.answer('b', up(10));
+    await reconciler.runPass();
+    const before = reconciler.recentDecisions().length;
+    reconciler.apply({ kind: 'drain', serverId: 'b', reason: 'operator request' }, 'operator');
+    clock.now += 1000;
+    reconciler.apply({ kind: 'stop', serverId: 'a', reason: 'forced' }, 'operator');
+    platform.drains[0].call.resolve();
+    await reconciler.runPass();
+    await reconciler.runPass();
+    const records = reconciler.recentDecisions().slice(before);
+    expect(records.filter((record) => record.operatorActions)).toEqual([
+      expect.objectContaining({
+        operatorActions: [
+          { at: new Date(START).toISOString(), action: { kind: 'drain', serverId: 'b', reason: 'operator request' } },
+          { at: new Date(START + 1000).toISOString(), action: { kind: 'stop', serverId: 'a', reason: 'forced' } },
+        ],
+      }),
+    ]);
+  });
+
   it('exports the policy\'s settings as they stand at each pass, not as they were at start-up', async () => {
     const { metrics, prober, reconciler, tuning } = setUp([platformServer('a')]);
     prober.answer('a', up(10));
@@ -659,6 +682,8 @@ describe('Reconciler: decisions and metrics', () => {
                 // The first pass has no history to measure a growth on; the boot time is the local prior.
                 estimate: { upscaleMargin: 4, downscaleMargin: 18, bootMs: 5_000, horizonMs: 6_000, growth: 0, noise: 0, basis: 'configured' },
               },
+              // The launch that failed was the test's, as an operator's: recorded with the pass after it.
+              ...(pass === 'with a launch held back' ? { operatorActions: [{ at: new Date(START).toISOString(), action: { kind: 'launch', count: 1, reason: 'test' } }] } : {}),
               decision,
             },
           ]
