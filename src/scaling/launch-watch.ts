@@ -45,11 +45,14 @@ export class LaunchWatch implements OnModuleDestroy {
    * not failing (its launch timeout covers it).
    */
   watch(id: string, answered: (server: GameServer, result: ProbeResult, probedAt: number) => void): void {
+    // Asked before each look and again once it answers: the fleet may have moved on meanwhile.
+    const stillLaunching = (server: GameServer | undefined): server is GameServer & { probeAddress: string } =>
+      !this.closed && server !== undefined && this.registry.get(id) === server && server.probeAddress !== undefined && !server.stopping && !server.everHealthy;
     const look = async (looks: number) => {
       const server = this.registry.get(id);
-      if (this.closed || !server?.probeAddress || server.stopping || server.everHealthy) return;
+      if (!stillLaunching(server)) return;
       const result = await this.prober.probe(server.probeAddress);
-      if (this.closed || this.registry.get(id) !== server || server.stopping || server.everHealthy) return;
+      if (!stillLaunching(server)) return;
       if (result.ok) answered(server, result, Date.now());
       else this.after(nextLookMs(looks + 1, this.gapMs), () => look(looks + 1));
     };

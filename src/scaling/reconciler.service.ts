@@ -175,11 +175,9 @@ export class Reconciler {
     let failures = 0;
     targets.forEach((target, index) => {
       const result = results[index];
-      if (result.ok) this.recordProbe(target, result, probedAt);
-      else if (!wasLaunching[index]) {
-        failures += 1;
-        this.recordProbe(target, result, probedAt);
-      }
+      if (!result.ok && wasLaunching[index]) return;
+      if (!result.ok) failures += 1;
+      this.recordProbe(target, result, probedAt);
     });
     this.metrics.probesFailed(failures);
   }

@@ -124,7 +124,7 @@ function setUp(running: PlatformServer[] = [], extra: Partial<Settings> = {}) {
   const history = new FleetHistory();
   const launchWatch = new LaunchWatch(registry, prober as unknown as HealthProber, settings);
   const reconciler = new Reconciler(registry, prober as unknown as HealthProber, platform, tuning, metrics, adaptive, settings, demandRecord, history, launchWatch);
-  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord, history, launchWatch };
+  return { clock, registry, platform, prober, metrics, reconciler, adaptive, tuning, demandRecord, history };
 }
 
 /** Lets every promise that can settle now settle (and whatever they start in turn). */
