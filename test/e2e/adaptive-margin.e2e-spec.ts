@@ -26,12 +26,14 @@ describe('the adaptive margin (MARGIN_MODE=adaptive) against real game server pr
     await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
     expect(await metric(manager, EFFECTIVE)).toBe(4);
 
-    // Batches of 5 players at once, about 2 batches a second, each player asking again on a 503 as a
+    // Batches of 3 players at once, about 2 batches a second, each player asking again on a 503 as a
     // game client does. Batches, so that the rate does not depend on how fast this machine joins
-    // one player after another: a slow, even trickle is growth that the configured 4 covers.
+    // one player after another: a slow, even trickle is growth that the configured 4 covers. Over
+    // 8 s at least: demand is counted in buckets of 5 s, and a ramp that fits in one shows no growth
+    // from one bucket to the next.
     let largest = 0;
-    for (let batch = 0; batch < 8; batch++) {
-      players.push(...(await Promise.all(Array.from({ length: 5 }, (_, i) => arriveAskingAgain(manager, `a place for player ${batch * 5 + i + 1}`)))));
+    for (let batch = 0; batch < 16; batch++) {
+      players.push(...(await Promise.all(Array.from({ length: 3 }, (_, i) => arriveAskingAgain(manager, `a place for player ${batch * 3 + i + 1}`)))));
       largest = Math.max(largest, (await metric(manager, EFFECTIVE)) ?? 0);
       await sleep(500);
     }
