@@ -55,4 +55,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # short-lived garbage of probes young (docs/performance.md): V8 sizes the young generation from the
 # machine's memory, and pretenuring sends node:http's per-request objects straight to the old
 # generation, which grows four-fold before it is collected (memory figures: docs/performance.md).
-CMD ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]

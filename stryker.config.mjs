@@ -30,6 +30,7 @@ export default {
     'src/fleet/fleet.registry.ts',
     'src/fleet/client-holds.ts',
     'src/fleet/health-report.ts',
+    'src/fleet/health-probe-client.ts',
     'src/fleet/health-prober.ts',
     'src/scaling/reconciler.service.ts',
     'src/config/settings.ts',
@@ -43,5 +44,6 @@ export default {
   concurrency: 2,
   timeoutMS: 15000,
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['dist', 'dist-bench', 'bench-results', '.fleet-state', 'reports', 'docs', 'traces'],
+  // dist/ is copied: the prober's thread runs its compiled script (src/fleet/health-prober.ts).
+  ignorePatterns: ['dist-bench', 'bench-results', '.fleet-state', 'reports', 'docs', 'traces'],
 };

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { MAX_SERVER_CAPACITY } from './max-server-capacity';
 
 /** Plain decimal notation only: `0x4` or `1e3` in a margin is far more likely a typo than intent. */
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
@@ -25,8 +26,6 @@ const WHOLE = (min: number) => ({ message: `must be a whole number >= ${min}` })
 const PORT_NUMBER = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
 const HOST_PORT = new RegExp(`^(?:[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:]+\\]):${PORT_NUMBER}$`);
 
-/** No game server has more places than this; a health report of more is a broken server, not a big one. */
-export const MAX_SERVER_CAPACITY = 100_000;
 
 export const PLATFORMS = ['local', 'ecs'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];

@@ -1,4 +1,4 @@
-import { MAX_SERVER_CAPACITY } from '../config/settings';
+import { MAX_SERVER_CAPACITY } from '../config/max-server-capacity';
 
 /** The game server's answer on GET /health/, the contract of the deployed game servers. */
 export interface HealthReport {

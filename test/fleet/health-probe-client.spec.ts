@@ -1,10 +1,8 @@
-import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Settings } from '../../src/config/settings';
-import { HealthProber } from '../../src/fleet/health-prober';
+import { HealthProbeClient } from '../../src/fleet/health-probe-client';
 import { ProbeResult } from '../../src/fleet/health-report';
 
 /**
@@ -57,8 +55,13 @@ function answer(status: number, body: string, contentType = 'application/json'):
 
 const answerJson = (value: unknown) => answer(200, JSON.stringify(value));
 
-function newProber(timeoutS = ANSWER_TIMEOUT_S): HealthProber {
-  return new HealthProber(Object.assign(new Settings(), { PROBE_TIMEOUT: timeoutS, PROBE_CONCURRENCY }));
+const clients: HealthProbeClient[] = [];
+afterEach(() => clients.splice(0).forEach((client) => client.close()));
+
+function newProber(timeoutS = ANSWER_TIMEOUT_S): HealthProbeClient {
+  const client = new HealthProbeClient({ timeoutMs: timeoutS * 1000, concurrency: PROBE_CONCURRENCY });
+  clients.push(client);
+  return client;
 }
 
 async function probeServer(handler: Handler, timeoutS = ANSWER_TIMEOUT_S): Promise<ProbeResult> {
@@ -76,7 +79,7 @@ function expectFailure(result: ProbeResult, error: RegExp): void {
   if (!result.ok) expect(result.error).toMatch(error);
 }
 
-describe('HealthProber.probe: good reports', () => {
+describe('HealthProbeClient.probe: good reports', () => {
   it('reads available_capacity and ready_to_close', async () => {
     const result = await probeServer(answerJson({ available_capacity: 3, ready_to_close: false }));
     expect(result).toEqual({ ok: true, report: { availableCapacity: 3, readyToClose: false } });
@@ -100,7 +103,7 @@ describe('HealthProber.probe: good reports', () => {
   });
 });
 
-describe('HealthProber.probe: bad answers fail without throwing', () => {
+describe('HealthProbeClient.probe: bad answers fail without throwing', () => {
   it.each<[string, Handler, RegExp]>([
     ['garbage text', answer(200, 'Service is up and running!', 'text/plain'), /not JSON/],
     ['partial JSON', answer(200, '{"available_capacity": 3'), /not JSON/],
@@ -126,8 +129,23 @@ describe('HealthProber.probe: bad answers fail without throwing', () => {
     expectFailure(await probeServer(handler), error);
   });
 
-  it('fails on an invalid address', async () => {
-    expectFailure(await newProber().probe('not an address'), /\S/);
+  // Each is refused before any connection or DNS lookup: node:http alone would take a missing port
+  // for 80 and look the rest up as a host name.
+  it.each([['not an address'], ['127.0.0.1'], ['127.0.0.1:'], [':8080'], ['127.0.0.1:0'], ['127.0.0.1:65536'], ['127.0.0.1:80.5'], ['a b:80'], ['user@host:80'], ['host/path:80'], ['[::1:80']])(
+    'fails on the invalid address %j, naming it',
+    async (address) => {
+      expect(await newProber().probe(address)).toEqual({ ok: false, error: `${JSON.stringify(address)} is not a host:port address` });
+    },
+  );
+
+  it('probes an IPv6 address given in brackets', async () => {
+    const server = createHttpServer(answer(200, '{"available_capacity": 4, "ready_to_close": false}'));
+    openServers.push(server);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '::1', () => resolve((server.address() as AddressInfo).port));
+    });
+    expect(await newProber().probe(`[::1]:${port}`)).toEqual({ ok: true, report: { availableCapacity: 4, readyToClose: false } });
   });
 });
 
@@ -182,7 +200,7 @@ const writes =
   (socket) =>
     void socket.write(parts.join(''));
 
-describe('HealthProber.probe: hostile answers on a real socket end in a failed probe, never an exception', () => {
+describe('HealthProbeClient.probe: hostile answers on a real socket end in a failed probe, never an exception', () => {
   it.each<[string, (socket: Socket) => void, RegExp]>([
     ['a redirect to a malformed Location (http://[::1)', writes('HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n'), /HTTP 302 \(a redirect/],
     ['a redirect without a Location', writes('HTTP/1.1 307 Temporary Redirect\r\nContent-Length: 0\r\n\r\n'), /HTTP 307 \(a redirect/],
@@ -242,7 +260,7 @@ describe('HealthProber.probe: hostile answers on a real socket end in a failed p
   });
 });
 
-describe('HealthProber.probe: an answer at the size limit (16 KiB)', () => {
+describe('HealthProbeClient.probe: an answer at the size limit (16 KiB)', () => {
   /** A valid report padded with spaces to exactly `bytes`. */
   const padded = (bytes: number) => {
     const json = '{"available_capacity": 3, "ready_to_close": true}';
@@ -262,7 +280,7 @@ describe('HealthProber.probe: an answer at the size limit (16 KiB)', () => {
   });
 });
 
-describe('HealthProber.probe: a huge answer', () => {
+describe('HealthProbeClient.probe: a huge answer', () => {
   it.each([
     ['with content-length', true],
     ['chunked, without content-length', false],
@@ -276,7 +294,7 @@ describe('HealthProber.probe: a huge answer', () => {
   });
 });
 
-describe('HealthProber.probe: no answer', () => {
+describe('HealthProbeClient.probe: no answer', () => {
   it('fails within about the timeout when the server accepts but never answers', async () => {
     const address = await listen(createTcpServer((socket) => openSockets.add(socket)));
     const started = Date.now();
@@ -417,8 +435,8 @@ describe('HealthProber.probe: no answer', () => {
   });
 });
 
-describe('HealthProber.probeAll', () => {
-  it('returns results in the order of the targets, whatever order they finish in', async () => {
+describe('HealthProbeClient.probeAll', () => {
+  it('returns results in the order of the addresses, whatever order they finish in', async () => {
     const capacities = [5, 4, 3, 2, 1, 0];
     const addresses = await Promise.all(
       capacities.map((capacity) =>
@@ -431,9 +449,7 @@ describe('HealthProber.probeAll', () => {
     const closedPort = createTcpServer();
     const refused = await listen(closedPort);
     await closeServer(closedPort);
-    const targets = [...addresses, refused].map((probeAddress) => ({ probeAddress }));
-
-    const results = await newProber().probeAll(targets);
+    const results = await newProber().probeAll([...addresses, refused]);
 
     expect(results.slice(0, capacities.length)).toEqual(
       capacities.map((capacity) => ({ ok: true, report: { availableCapacity: capacity, readyToClose: capacity === 0 } })),
@@ -453,9 +469,7 @@ describe('HealthProber.probeAll', () => {
       served++;
       answerJson({ available_capacity: 1, ready_to_close: false })(req, res);
     });
-    const targets = Array.from({ length: 20 }, () => ({ probeAddress: address }));
-
-    const results = await newProber().probeAll(targets);
+    const results = await newProber().probeAll(Array.from({ length: 20 }, () => address));
 
     expect(results.every((result) => result.ok)).toBe(true);
     expect(served).toBe(20);

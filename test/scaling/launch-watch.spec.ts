@@ -71,7 +71,7 @@ describe('LaunchWatch', () => {
 
   afterEach(async () => {
     watch.onModuleDestroy();
-    prober.onApplicationShutdown();
+    await prober.onApplicationShutdown();
     if (server) await new Promise((resolve) => server!.close(resolve));
     server = undefined;
   });
