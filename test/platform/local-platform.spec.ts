@@ -9,6 +9,7 @@ import { Settings } from '../../src/config/settings';
 import { ActingFence, NotActingError } from '../../src/lifecycle/acting-fence';
 import { PlatformServer } from '../../src/platform/game-server-platform';
 import { LocalServerRecord } from '../../src/platform/local/local-server-record';
+import * as localProcess from '../../src/platform/local/local-process';
 import { LocalPlatform } from '../../src/platform/local/local.platform';
 import { isAlive, waitFor } from '../support/wait';
 
@@ -150,6 +151,39 @@ describe('LocalPlatform.launch', () => {
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(server.probeAddress).toBe(server.address);
     expect(await healthWhenUp(server)).toEqual({ available_capacity: 3, ready_to_close: true });
+  });
+
+  // The kernel names a port free when asked and may name it again before the first game server has
+  // bound it: seen once as two servers on one address in the full test suite. Which port the kernel
+  // names cannot be arranged, so here it names the same one twice.
+  it('gives two launches in flight two ports, even when the kernel names one port twice', async () => {
+    const twice = await localProcess.freeLoopbackPort();
+    const named = jest.spyOn(localProcess, 'freeLoopbackPort');
+    named.mockResolvedValueOnce(twice).mockResolvedValueOnce(twice);
+    try {
+      const platform = newPlatform();
+      const servers = await Promise.all([launch(platform, 'gs-1', 3), launch(platform, 'gs-2', 4)]);
+
+      expect(servers[0].address).not.toBe(servers[1].address);
+      expect(named).toHaveBeenCalledTimes(3);
+      expect((await Promise.all(servers.map(healthWhenUp))).map((report) => report.available_capacity)).toEqual([3, 4]);
+    } finally {
+      named.mockRestore();
+    }
+  });
+
+  it('refuses a launch, saying why, when the kernel keeps naming a port a launch was given', async () => {
+    const taken = await localProcess.freeLoopbackPort();
+    const named = jest.spyOn(localProcess, 'freeLoopbackPort').mockResolvedValue(taken);
+    try {
+      const platform = newPlatform();
+      await launch(platform, 'gs-1');
+
+      await expect(platform.launch({ id: 'gs-2', capacity: 2 })).rejects.toThrow('the kernel named 10 free ports that launches were given already');
+      expect(named).toHaveBeenCalledTimes(11);
+    } finally {
+      named.mockRestore();
+    }
   });
 
   it('records the server in the state directory', async () => {

@@ -34,6 +34,13 @@ export class LocalPlatform implements GameServerPlatform {
   private readonly logger = new Logger(LocalPlatform.name);
   private readonly store: LocalStateStore;
   private readonly command: string;
+  private readonly launchTimeoutMs: number;
+  /**
+   * Ports given to launches, and when. A port is free when the kernel names it, but a game server
+   * binds it only once it has started: meanwhile the kernel may name it to another launch, and two
+   * servers would share one address, the one that could not bind it answered for by the other.
+   */
+  private readonly portsGiven = new Map<number, number>();
 
   constructor(
     settings: Settings,
@@ -41,6 +48,7 @@ export class LocalPlatform implements GameServerPlatform {
   ) {
     this.store = new LocalStateStore(resolve(settings.LOCAL_STATE_DIR));
     this.command = settings.LOCAL_GAMESERVER_COMMAND ?? `'${process.execPath}' '${SAMPLE_GAME_SERVER}'`;
+    this.launchTimeoutMs = settings.LAUNCH_TIMEOUT * 1000;
   }
 
   async discover(): Promise<PlatformServer[]> {
@@ -88,7 +96,7 @@ export class LocalPlatform implements GameServerPlatform {
 
   private async start(request: LaunchRequest): Promise<PlatformServer> {
     await this.store.ensure();
-    const port = await freeLoopbackPort();
+    const port = await this.portNotGivenYet();
     const starting: LocalServerRecord = {
       id: request.id,
       pid: 0,
@@ -134,6 +142,20 @@ export class LocalPlatform implements GameServerPlatform {
       throw error;
     } finally {
       await log.close();
+    }
+  }
+
+  /** A free port no launch was given within LAUNCH_TIMEOUT (by then its server has bound it, or failed). */
+  private async portNotGivenYet(): Promise<number> {
+    const now = Date.now();
+    for (const [port, givenAt] of this.portsGiven) if (now - givenAt > this.launchTimeoutMs) this.portsGiven.delete(port);
+    for (let tries = 1; ; tries++) {
+      const port = await freeLoopbackPort();
+      if (!this.portsGiven.has(port)) {
+        this.portsGiven.set(port, now);
+        return port;
+      }
+      if (tries === 10) throw new Error(`the kernel named ${tries} free ports that launches were given already`);
     }
   }
 
