@@ -83,7 +83,13 @@ export class HealthProber implements OnModuleInit, OnApplicationShutdown {
     const pending = this.pending.get(id);
     if (!pending) return;
     pending.attempts += 1;
-    this.running().postMessage({ id, addresses: pending.addresses } satisfies ProbeRequest);
+    try {
+      this.running().postMessage({ id, addresses: pending.addresses } satisfies ProbeRequest);
+    } catch (error) {
+      // No thread to be had (its script gone, no memory for one): the request fails, not the manager.
+      this.pending.delete(id);
+      pending.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private running(): Worker {

@@ -68,7 +68,8 @@ export class LaunchWatch implements OnModuleDestroy {
   private after(delayMs: number, run: () => Promise<void>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      run().catch((error: unknown) => this.logger.error({ err: error }, `watching a launch failed: ${String(error)}`));
+      // A look in flight when the manager shuts down is refused by the prober: that is no failure.
+      run().catch((error: unknown) => this.closed || this.logger.error({ err: error }, `watching a launch failed: ${String(error)}`));
     }, delayMs);
     // A watch ends with its launch (the launch timeout at the latest): it never keeps a process alive.
     timer.unref();

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Server } from 'node:http';
 import { AddressInfo, createServer as createTcpServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Settings } from '../../src/config/settings';
 import { HealthProber } from '../../src/fleet/health-prober';
 
@@ -114,6 +115,20 @@ describe('HealthProber: the probes run on a thread of their own', () => {
     const prober = proberRunning(STOPPING_PROBE_THREAD);
 
     await expect(prober.probeAll([{ probeAddress: await gameServer(5) }])).rejects.toThrow('probing failed: 3 probe threads stopped while asking');
+  });
+
+  it('fails a request, not the manager, when no new thread can be started', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'probe-thread-'));
+    try {
+      const script = join(dir, 'stopping-probe-thread.js');
+      await copyFile(STOPPING_PROBE_THREAD, script);
+      const prober = proberRunning(script);
+      await rm(script);
+
+      await expect(prober.probe(await gameServer(5))).rejects.toThrow(`the probe thread's script ${script} is missing`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops start-up when the thread has no script, naming it', () => {

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,5 +126,25 @@ describe('LaunchWatch', () => {
     await sleep(800);
     expect(probes).toBe(1);
     expect(answers).toEqual([]);
+  });
+
+  it('ends quietly when the manager shuts down during a look', async () => {
+    // A health endpoint that takes the probe and never answers: the look is in flight.
+    server = createServer(() => (probes += 1));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    placeLaunch('gs-in-flight', (server.address() as AddressInfo).port);
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    try {
+      watch.watch('gs-in-flight', () => undefined);
+      await waitFor('a look in flight', () => probes === 1, 5000);
+
+      watch.onModuleDestroy();
+      await prober.onApplicationShutdown();
+      await sleep(50);
+
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
