@@ -11,7 +11,7 @@ export interface ProbeRequest {
 /** The worker's answer: one result per address, in their order. */
 export interface ProbeAnswer {
   readonly id: number;
-  readonly results: readonly ProbeResult[];
+  readonly results: ProbeResult[];
 }
 
 // The entry point of the probe thread (HealthProber starts it); imported, it does nothing.

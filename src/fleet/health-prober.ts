@@ -13,6 +13,7 @@ import { ProbeResult } from './health-report';
  */
 const WORKER_SCRIPT = __filename.endsWith('.ts') ? resolve(__dirname, '..', '..', 'dist', 'fleet', 'health-probe-worker.js') : join(__dirname, 'health-probe-worker.js');
 
+const SHUT_DOWN = 'the health prober has shut down';
 /** Times a request is sent to a new probe thread after the one it was sent to stopped. */
 const MAX_ATTEMPTS = 3;
 
@@ -55,7 +56,7 @@ export class HealthProber implements OnModuleInit, OnApplicationShutdown {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
-    for (const pending of this.pending.values()) pending.reject(new Error('the health prober has shut down'));
+    for (const pending of this.pending.values()) pending.reject(new Error(SHUT_DOWN));
     this.pending.clear();
     await worker?.terminate();
   }
@@ -71,7 +72,7 @@ export class HealthProber implements OnModuleInit, OnApplicationShutdown {
 
   private ask(addresses: readonly string[]): Promise<ProbeResult[]> {
     if (addresses.length === 0) return Promise.resolve([]);
-    if (this.closed) return Promise.reject(new Error('the health prober has shut down'));
+    if (this.closed) return Promise.reject(new Error(SHUT_DOWN));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { addresses, resolve, reject, attempts: 0 });
@@ -101,7 +102,7 @@ export class HealthProber implements OnModuleInit, OnApplicationShutdown {
     worker.on('message', (answer: ProbeAnswer) => {
       const pending = this.pending.get(answer.id);
       this.pending.delete(answer.id);
-      pending?.resolve([...answer.results]);
+      pending?.resolve(answer.results);
     });
     worker.on('error', (error) => this.logger.error({ err: error }, `the probe thread failed: ${String(error)}`));
     worker.on('exit', (code) => this.stopped(worker, code));
@@ -115,10 +116,12 @@ export class HealthProber implements OnModuleInit, OnApplicationShutdown {
     if (this.closed) return;
     this.logger.error(`the probe thread stopped (exit code ${code}); its ${this.pending.size} request(s) go to a new one`);
     for (const [id, pending] of this.pending) {
-      if (pending.attempts < MAX_ATTEMPTS) continue;
-      this.pending.delete(id);
-      pending.reject(new Error(`probing failed: ${MAX_ATTEMPTS} probe threads stopped while asking`));
+      if (pending.attempts < MAX_ATTEMPTS) {
+        this.send(id);
+      } else {
+        this.pending.delete(id);
+        pending.reject(new Error(`probing failed: ${MAX_ATTEMPTS} probe threads stopped while asking`));
+      }
     }
-    for (const id of this.pending.keys()) this.send(id);
   }
 }
