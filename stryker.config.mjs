@@ -29,6 +29,7 @@ export default {
     'src/config/capacity-schedule.ts',
     'src/fleet/fleet.registry.ts',
     'src/fleet/client-holds.ts',
+    'src/fleet/waiting-clients.ts',
     'src/fleet/health-report.ts',
     'src/fleet/health-probe-client.ts',
     'src/fleet/health-prober.ts',

@@ -31,7 +31,7 @@ export const CLIENT_API_PATHS: OpenAPIObject['paths'] = {
           name: CLIENT_ID_HEADER,
           in: 'header',
           required: false,
-          description: `An id the client gives itself (one per installation or player). A client that names itself and asks again while its place is still reserved gets the same place, with nothing more reserved. ${CLIENT_ID_RULE}.`,
+          description: `An id the client gives itself (one per installation or player). A client that names itself and asks again while its place is still reserved gets the same place, with nothing more reserved; while no server has room, it counts as one waiting player however often it asks. ${CLIENT_ID_RULE}.`,
           schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$', example: '7f3a9c2e-player-42' },
         },
       ],

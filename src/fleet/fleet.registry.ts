@@ -7,6 +7,7 @@ import { ClientHolds } from './client-holds';
 import Denque from 'denque';
 import { GameServer, Reservation, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
+import { WaitingClients } from './waiting-clients';
 import { ServerState } from '../domain/server-state';
 
 export interface StateChange {
@@ -82,6 +83,7 @@ export class FleetRegistry {
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
   private readonly removedSinceResync = new Set<string>();
   private readonly holds: ClientHolds;
+  private readonly waiting = new WaitingClients();
 
   constructor(settings: Settings) {
     this.reservationTimeoutMs = settings.RESERVATION_TIMEOUT * 1000;
@@ -220,19 +222,22 @@ export class FleetRegistry {
    * a server never gets more players than it has room for; only "fullest" may be RESCAN_MS old.
    *
    * A place handed out to a `client` counts among the places it holds (holdingOf) until taken.
+   * A client that named itself and is turned away again while it waits counts once among the
+   * players turned away (WaitingClients).
    */
   allocate(now: number, client?: ClientKey): AllocationResult {
     let scan = this.lastScan;
     if (!scan || now - scan.at >= RESCAN_MS || (scan.target && !this.hasRoom(scan.target, now))) scan = this.lastScan = this.scan(now);
     const { target } = scan;
     if (!target?.address) {
-      this.turnedAway += 1;
+      if (client?.id === undefined || this.waiting.turnedAway(client.address, client.id, now)) this.turnedAway += 1;
       return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
     // Every reservation has the same fields from the start, holder or none: one shape for V8 on the hot path.
     const reservation: Reservation = { at: now, released: false, holder: client?.address };
     target.reservations.push(reservation);
     if (client) this.holds.add(client, reservation, target);
+    if (client?.id !== undefined) this.waiting.served(client.address, client.id);
     this.handedOut += 1;
     scan.freeLeft -= 1;
     return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };

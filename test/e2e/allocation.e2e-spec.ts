@@ -84,6 +84,28 @@ describe('game client endpoints', () => {
       await waitFor('a pass the last allocation asked for', async () => (await passes()) > before, 5_000);
       await waitFor('the second server it launched', async () => (await recordedServers(manager.stateDir)).length === 2, 5_000);
     });
+
+    it('a client that names itself counts as one waiting player, however often it asks: no server is launched for its tries', async () => {
+      // Servers of 3 places, margin 1: three players turned away in one pass would launch another.
+      manager = await startManager({ SLEEP_TIME: '60', SERVER_CAPACITY: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '5' });
+      await waitFor('the first pass to launch a server', async () => (await passes()) === 1 && (await recordedServers(manager.stateDir)).length === 1);
+
+      // A client in a hurry: five tries at once, again and again, until the launching server takes it.
+      const impatient = { 'fleet-client-id': 'impatient-7c1d' };
+      const deadline = Date.now() + 10_000;
+      let refusals = 0;
+      for (;;) {
+        const answers = await Promise.all(Array.from({ length: 5 }, () => getJson(`${manager.url}/available-gameserver/`, impatient)));
+        refusals += answers.filter((answer) => answer.status === 503).length;
+        if (answers.some((answer) => answer.status === 200)) break;
+        if (Date.now() > deadline) throw new Error('no allocation got a place within 10 s');
+      }
+      // Before each pass it asked for had seen the server up: tries enough to launch one had each counted.
+      expect(refusals).toBeGreaterThanOrEqual(3);
+      // The passes those refusals asked for have run.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await recordedServers(manager.stateDir)).toHaveLength(1);
+    });
   });
 
   describe('when no server has room', () => {

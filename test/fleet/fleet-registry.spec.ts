@@ -1,5 +1,6 @@
 import { Settings } from '../../src/config/settings';
 import { FleetRegistry } from '../../src/fleet/fleet.registry';
+import { ClientKey } from '../../src/domain/client-key';
 
 const T0 = 1_000_000;
 
@@ -40,6 +41,37 @@ describe('FleetRegistry.allocate', () => {
     expect(registry.allocate(T0)).toEqual({ freeLeft: 0, launching: 0 });
     expect(registry.takeDemand()).toEqual({ handedOut: 3, turnedAway: 1 });
     expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 0 });
+  });
+
+  describe('counts the players turned away, not their tries', () => {
+    const alice = { address: '198.51.100.1', id: 'alice' };
+    const bob = { address: '198.51.100.1', id: 'bob' };
+    const anonymous = { address: '198.51.100.1' };
+    it.each<{ case: string; asks: (ClientKey | undefined)[]; turnedAway: number }>([
+      { case: 'a client that names itself and asks ten times while it waits is one player', asks: Array<ClientKey>(10).fill(alice), turnedAway: 1 },
+      { case: 'two clients that name themselves, at one address, are two', asks: [alice, bob, alice, bob], turnedAway: 2 },
+      { case: 'a client without an id cannot be told from its neighbours behind a NAT: each try counts', asks: [anonymous, anonymous, anonymous], turnedAway: 3 },
+      { case: 'nor can a request with no client at all', asks: [undefined, undefined], turnedAway: 2 },
+    ])('$case', ({ asks, turnedAway }) => {
+      const registry = fleetWith({ a: 0 });
+      for (const client of asks) registry.allocate(T0, client);
+      expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway });
+    });
+
+    it('a client waiting over several passes counts in the first only; once it got a place, its next refusal counts again', () => {
+      const registry = fleetWith({ a: 0 });
+      registry.allocate(T0, alice);
+      expect(registry.takeDemand().turnedAway).toBe(1);
+      registry.allocate(T0 + 1000, alice);
+      expect(registry.takeDemand().turnedAway).toBe(0);
+      probe(registry, 'a', 1, T0 + 2000);
+      expect(registry.allocate(T0 + 2000, alice).allocation?.serverId).toBe('a');
+      registry.allocate(T0 + 3000, bob);
+      // Her player took the place (the report shows it); her next request is for her next game.
+      probe(registry, 'a', 0, T0 + 4000);
+      registry.allocate(T0 + 4000, alice);
+      expect(registry.takeDemand()).toEqual({ handedOut: 1, turnedAway: 2 });
+    });
   });
 
   it('gives a full fleet the room a probe reports at once, not after the next scan', () => {
