@@ -1,7 +1,7 @@
 /**
  * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
- * money: the policy and its adaptive margin and schedule, the registry and the places each client
- * holds, the prober and its health report's parsing, the reconciler, the settings (also those
+ * money: the policy and its adaptive margin and schedule, the registry, the places each client
+ * holds and the clients still waiting, the prober and its health report's parsing, the reconciler, the settings (also those
  * changed at run time), the platforms' decisions (the ECS game port, the drain time) and the
  * lease decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
  * Its score and the surviving mutants are in docs/mutation-testing.md.
