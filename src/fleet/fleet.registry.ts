@@ -69,7 +69,10 @@ export interface AllocationResult {
  */
 export interface DemandCounts {
   readonly handedOut: number;
+  /** Players turned away whose wait began: new demand (the adaptive margin's history, the demand record). */
   readonly turnedAway: number;
+  /** Players turned away, each once, though some may have waited since an earlier pass: the policy's unmet demand. */
+  readonly unmet: number;
 }
 
 @Injectable()
@@ -78,6 +81,9 @@ export class FleetRegistry {
   private readonly reservationTimeoutMs: number;
   private rebuiltAt?: number;
   private turnedAway = 0;
+  private unmet = 0;
+  /** Counts the calls of takeDemand: the rounds of demand WaitingClients counts a waiting client once in. */
+  private demandRound = 0;
   private handedOut = 0;
   private lastScan?: AllocationScan;
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
@@ -222,15 +228,22 @@ export class FleetRegistry {
    * a server never gets more players than it has room for; only "fullest" may be RESCAN_MS old.
    *
    * A place handed out to a `client` counts among the places it holds (holdingOf) until taken.
-   * A client that named itself and is turned away again while it waits counts once among the
-   * players turned away (WaitingClients).
+   * A client that named itself and is turned away again while it waits is one player turned
+   * away, counted once in the demand and once a pass in the unmet demand (WaitingClients).
    */
   allocate(now: number, client?: ClientKey): AllocationResult {
     let scan = this.lastScan;
     if (!scan || now - scan.at >= RESCAN_MS || (scan.target && !this.hasRoom(scan.target, now))) scan = this.lastScan = this.scan(now);
     const { target } = scan;
     if (!target?.address) {
-      if (client?.id === undefined || this.waiting.turnedAway(client.address, client.id, now)) this.turnedAway += 1;
+      if (client?.id === undefined) {
+        this.turnedAway += 1;
+        this.unmet += 1;
+      } else {
+        const refusal = this.waiting.turnedAway(client.address, client.id, now, this.demandRound);
+        if (refusal.began) this.turnedAway += 1;
+        if (refusal.firstInRound) this.unmet += 1;
+      }
       return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
     // Every reservation has the same fields from the start, holder or none: one shape for V8 on the hot path.
@@ -259,11 +272,13 @@ export class FleetRegistry {
     return this.holds.counts(now);
   }
 
-  /** Places handed out, and players turned away (the policy's unmet demand), since the last call. */
+  /** Places handed out, and players turned away, since the last call: one round of demand, a pass's. */
   takeDemand(): DemandCounts {
-    const counts = { handedOut: this.handedOut, turnedAway: this.turnedAway };
+    const counts = { handedOut: this.handedOut, turnedAway: this.turnedAway, unmet: this.unmet };
     this.handedOut = 0;
     this.turnedAway = 0;
+    this.unmet = 0;
+    this.demandRound += 1;
     return counts;
   }
 

@@ -6,42 +6,53 @@
  */
 export const WAIT_MEMORY_MS = 120_000;
 
+/** What one refusal of a waiting client counts for. */
+export interface Refusal {
+  /** It begins a wait: a new player turned away (new demand). */
+  readonly began: boolean;
+  /** It is the client's first refusal in this round of demand (since the last pass): a player the pass must count as unmet. */
+  readonly firstInRound: boolean;
+}
+
 /**
  * The clients that named themselves (`Fleet-Client-Id`) and were turned away for want of room,
- * and are still waiting. The turned-away demand (the policy's unmet demand, the adaptive margin's
- * history, the demand record an operator replays) counts players, as the simulator does; counted
+ * and are still waiting. The turned-away demand counts players, as the simulator does: counted
  * per request, one game client asking again every 100 ms while a server boots looked like dozens
  * of players, and the fleet launched servers for them. A client waits until it gets a place, or
- * until WAIT_MEMORY_MS pass without it being turned away.
+ * until WAIT_MEMORY_MS pass without it being turned away. Two counts come of it: a wait that
+ * begins is new demand (the adaptive margin's history, the demand record an operator replays);
+ * a client still waiting counts once in each pass's unmet demand, so that the policy launches
+ * again for it should the launch it got fail.
  *
  * A client that does not name itself cannot be told from its neighbours behind the same NAT, so
  * each of its tries still counts: better a server too many for a busy NAT than players left out.
  */
 export class WaitingClients {
-  /** When each waiting client was last turned away, by keyOf. */
-  private readonly lastTurnedAway = new Map<string, number>();
+  /** Each waiting client's last refusal, and the round of demand it fell in, by keyOf. */
+  private readonly waiting = new Map<string, { at: number; round: number }>();
   private sweptAt = 0;
 
-  /** The client `id` at `address` was turned away at `now`: answers whether that begins a wait, so counts as a player. */
-  turnedAway(address: string, id: string, now: number): boolean {
+  /** The client `id` at `address` was turned away at `now`, in the round of demand `round`: what that counts for. */
+  turnedAway(address: string, id: string, now: number, round: number): Refusal {
     this.sweepNowAndThen(now);
     const key = keyOf(address, id);
-    const last = this.lastTurnedAway.get(key);
-    this.lastTurnedAway.set(key, now);
-    return last === undefined || now - last > WAIT_MEMORY_MS;
+    const last = this.waiting.get(key);
+    this.waiting.set(key, { at: now, round });
+    const began = last === undefined || now - last.at > WAIT_MEMORY_MS;
+    return { began, firstInRound: began || last.round !== round };
   }
 
   /** The client `id` at `address` got a place: its wait is over, and a later refusal is a new one (its next game). */
   served(address: string, id: string): void {
     // Nobody waits in a fleet with room, the common case: no key to build per allocation.
-    if (this.lastTurnedAway.size > 0) this.lastTurnedAway.delete(keyOf(address, id));
+    if (this.waiting.size > 0) this.waiting.delete(keyOf(address, id));
   }
 
   /** Forgets, once per WAIT_MEMORY_MS, the clients that stopped asking: ids that never come back must not pile up. */
   private sweepNowAndThen(now: number): void {
     if (now - this.sweptAt < WAIT_MEMORY_MS) return;
     this.sweptAt = now;
-    for (const [key, at] of this.lastTurnedAway) if (now - at > WAIT_MEMORY_MS) this.lastTurnedAway.delete(key);
+    for (const [key, last] of this.waiting) if (now - last.at > WAIT_MEMORY_MS) this.waiting.delete(key);
   }
 }
 

@@ -69,8 +69,8 @@ export class Reconciler {
     await this.probeAll();
     const now = Date.now();
     const servers = this.registry.snapshot(now);
-    const { handedOut, turnedAway: unmetDemand } = this.registry.takeDemand();
-    const { margins, settings, inUse } = this.holdMargins(now, servers, handedOut, unmetDemand);
+    const { handedOut, turnedAway, unmet: unmetDemand } = this.registry.takeDemand();
+    const { margins, settings, inUse } = this.holdMargins(now, servers, handedOut, turnedAway);
     const decision = decideScaling(
       { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
       settings,
@@ -87,7 +87,7 @@ export class Reconciler {
       upscaleMargin: margins.upscaleMargin,
       downscaleMargin: margins.downscaleMargin,
       serversByState,
-      turnedAway: unmetDemand,
+      turnedAway,
     });
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);

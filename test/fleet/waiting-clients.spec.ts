@@ -4,36 +4,49 @@ import { MAX_RETRY_AFTER_SECONDS } from '../../src/allocation/retry-after';
 const T0 = 1_000_000;
 const ADDRESS = '198.51.100.7';
 
-type Step = { readonly at: number; readonly id: string; readonly address?: string } & ({ readonly turnedAway: boolean } | { readonly served: true });
+type Step = { readonly at: number; readonly id: string; readonly address?: string; readonly round?: number } & ({ readonly turnedAway: true } | { readonly served: true });
 
-/** Runs the steps in order; answers, for each refusal, whether it began a wait. */
-function run(steps: readonly Step[]): boolean[] {
+/**
+ * Runs the steps in order; answers what each refusal counted for: 'new' (a wait began), 'unmet'
+ * (the client's first refusal of its round, still waiting) or '-' (neither).
+ */
+function run(steps: readonly Step[]): string[] {
   const waiting = new WaitingClients();
-  const began: boolean[] = [];
+  const counted: string[] = [];
   for (const step of steps) {
-    if ('served' in step) waiting.served(step.address ?? ADDRESS, step.id);
-    else began.push(waiting.turnedAway(step.address ?? ADDRESS, step.id, step.at));
+    if ('served' in step) {
+      waiting.served(step.address ?? ADDRESS, step.id);
+      continue;
+    }
+    const { began, firstInRound } = waiting.turnedAway(step.address ?? ADDRESS, step.id, step.at, step.round ?? 0);
+    if (began && !firstInRound) throw new Error('a wait that begins is always its first refusal of the round');
+    counted.push(began ? 'new' : firstInRound ? 'unmet' : '-');
   }
-  return began;
+  return counted;
 }
 
-const refused = (at: number, id = 'alice', address?: string): Step => ({ at, id, address, turnedAway: true });
+const refused = (at: number, id = 'alice', extra: { address?: string; round?: number } = {}): Step => ({ at, id, ...extra, turnedAway: true });
 
-describe('WaitingClients: a client that names itself counts once per wait, not once per try', () => {
-  it.each<{ case: string; steps: Step[]; expected: boolean[] }>([
-    { case: 'the first refusal begins a wait', steps: [refused(T0)], expected: [true] },
-    { case: 'asking again every 100 ms while it waits is the same player', steps: Array.from({ length: 20 }, (_, i) => refused(T0 + 100 * i)), expected: [true, ...Array<boolean>(19).fill(false)] },
+describe('WaitingClients: a client that names itself is one player while it waits, not one per try', () => {
+  it.each<{ case: string; steps: Step[]; expected: string[] }>([
+    { case: 'the first refusal begins a wait', steps: [refused(T0)], expected: ['new'] },
+    { case: 'asking again every 100 ms in one round is the same player', steps: Array.from({ length: 20 }, (_, i) => refused(T0 + 100 * i)), expected: ['new', ...Array<string>(19).fill('-')] },
+    {
+      case: 'still waiting in the next rounds: once in each round\'s unmet demand, never new demand again',
+      steps: [refused(T0), refused(T0 + 10), refused(T0 + 1000, 'alice', { round: 1 }), refused(T0 + 1010, 'alice', { round: 1 }), refused(T0 + 2000, 'alice', { round: 2 })],
+      expected: ['new', '-', 'unmet', '-', 'unmet'],
+    },
     {
       case: 'a client that asks again as Retry-After tells it, up to the longest one, waits on',
-      steps: [refused(T0), refused(T0 + MAX_RETRY_AFTER_SECONDS * 1000), refused(T0 + 2 * MAX_RETRY_AFTER_SECONDS * 1000)],
-      expected: [true, false, false],
+      steps: [refused(T0), refused(T0 + MAX_RETRY_AFTER_SECONDS * 1000, 'alice', { round: 1 }), refused(T0 + 2 * MAX_RETRY_AFTER_SECONDS * 1000, 'alice', { round: 2 })],
+      expected: ['new', 'unmet', 'unmet'],
     },
-    { case: 'asked again just within WAIT_MEMORY_MS of its last refusal: still waiting', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS)], expected: [true, false] },
-    { case: 'silent for longer than WAIT_MEMORY_MS: it gave up, and this is a new wait', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS + 1)], expected: [true, true] },
-    { case: 'two clients at one address are two players', steps: [refused(T0, 'alice'), refused(T0, 'bob'), refused(T0 + 1, 'alice')], expected: [true, true, false] },
-    { case: 'one id at two addresses is two clients', steps: [refused(T0, 'alice', '198.51.100.7'), refused(T0, 'alice', '198.51.100.8')], expected: [true, true] },
-    { case: 'a client served ends its wait: its next refusal is its next game', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, refused(T0 + 2)], expected: [true, true] },
-    { case: 'another client served does not end this one\'s wait', steps: [refused(T0), { at: T0 + 1, id: 'bob', served: true }, refused(T0 + 2)], expected: [true, false] },
+    { case: 'asked again just within WAIT_MEMORY_MS of its last refusal: still waiting', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS)], expected: ['new', '-'] },
+    { case: 'silent for longer than WAIT_MEMORY_MS: it gave up, and this is a new wait', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS + 1)], expected: ['new', 'new'] },
+    { case: 'two clients at one address are two players', steps: [refused(T0, 'alice'), refused(T0, 'bob'), refused(T0 + 1, 'alice')], expected: ['new', 'new', '-'] },
+    { case: 'one id at two addresses is two clients', steps: [refused(T0, 'alice', { address: '198.51.100.7' }), refused(T0, 'alice', { address: '198.51.100.8' })], expected: ['new', 'new'] },
+    { case: 'a client served ends its wait: its next refusal is its next game', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, refused(T0 + 2)], expected: ['new', 'new'] },
+    { case: 'another client served does not end this one\'s wait', steps: [refused(T0), { at: T0 + 1, id: 'bob', served: true }, refused(T0 + 2)], expected: ['new', '-'] },
   ])('$case', ({ steps, expected }) => {
     expect(run(steps)).toEqual(expected);
   });
@@ -44,9 +57,9 @@ describe('WaitingClients: a client that names itself counts once per wait, not o
 
   it('forgets the clients that stopped asking: ids that never come back do not pile up', () => {
     const waiting = new WaitingClients();
-    for (let i = 0; i < 1000; i++) waiting.turnedAway(ADDRESS, `client-${i}`, T0);
+    for (let i = 0; i < 1000; i++) waiting.turnedAway(ADDRESS, `client-${i}`, T0, 0);
     // The sweep comes with the first refusal a whole WAIT_MEMORY_MS after the last one.
-    waiting.turnedAway(ADDRESS, 'late', T0 + 2 * WAIT_MEMORY_MS);
-    expect((waiting as unknown as { lastTurnedAway: Map<string, number> }).lastTurnedAway.size).toBe(1);
+    waiting.turnedAway(ADDRESS, 'late', T0 + 2 * WAIT_MEMORY_MS, 1);
+    expect((waiting as unknown as { waiting: Map<string, unknown> }).waiting.size).toBe(1);
   });
 });

@@ -576,6 +576,26 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     });
   });
 
+  it('a client that names itself and waits over two passes is one player in the demand, and unmet in each pass', async () => {
+    const { clock, registry, prober, reconciler, adaptive, demandRecord, history } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
+    const alice = { address: '198.51.100.1', id: 'alice' };
+    // Both passes in one step of the chart.
+    clock.now = Math.ceil(clock.now / HISTORY_STEP_MS) * HISTORY_STEP_MS;
+    prober.answer('a', up(0));
+    await reconciler.runPass();
+    for (const pass of [1, 2]) {
+      clock.now += 1_000;
+      for (let i = 0; i < 3; i++) registry.allocate(clock.now, alice);
+      const decision = await reconciler.runPass();
+      // As the policy counts it: no place free, less alice, in each pass she still waits.
+      expect({ pass, free: decision.freeCapacityBefore }).toEqual({ pass, free: -1 });
+    }
+    expect(history.points().at(-1)).toMatchObject({ at: clock.now - 2_000, turnedAway: 1 });
+    expect(demandRecord.minutes().at(-1)).toMatchObject({ handedOut: 0, turnedAway: 1 });
+    // The net demand: 10 places taken, and one player turned away.
+    expect(adaptive.demand.levelAgo(0)).toBe(11);
+  });
+
   it('charts the launches of a pass in its step', async () => {
     const { clock, prober, reconciler, history } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, UPSCALE_MARGIN: 25, DOWNSCALE_MARGIN: 40 });
     clock.now = Math.ceil(clock.now / HISTORY_STEP_MS) * HISTORY_STEP_MS;
