@@ -131,12 +131,17 @@ describe('HealthProbeClient.probe: bad answers fail without throwing', () => {
 
   // Each is refused before any connection or DNS lookup: node:http alone would take a missing port
   // for 80 and look the rest up as a host name.
-  it.each([['not an address'], ['127.0.0.1'], ['127.0.0.1:'], [':8080'], ['127.0.0.1:0'], ['127.0.0.1:65536'], ['127.0.0.1:80.5'], ['a b:80'], ['user@host:80'], ['host/path:80'], ['[::1:80']])(
+  it.each([['not an address'], ['127.0.0.1'], ['127.0.0.1:'], [':8080'], ['127.0.0.1:0'], ['127.0.0.1:65536'], ['127.0.0.1:80.5'], ['a b:80'], ['user@host:80'], ['host/path:80'], ['[::1:80'], ['game]:7777']])(
     'fails on the invalid address %j, naming it',
     async (address) => {
       expect(await newProber().probe(address)).toEqual({ ok: false, error: `${JSON.stringify(address)} is not a host:port address` });
     },
   );
+
+  // Nothing listens there: the probe is made, and the connection refused.
+  it.each([['127.0.0.1:1'], ['127.0.0.1:65535']])('takes %j, at an end of the port range, for an address', async (address) => {
+    expect(await newProber().probe(address)).toEqual({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
 
   it('probes an IPv6 address given in brackets', async () => {
     const server = createHttpServer(answer(200, '{"available_capacity": 4, "ready_to_close": false}'));

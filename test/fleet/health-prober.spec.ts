@@ -5,6 +5,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { Settings } from '../../src/config/settings';
 import { HealthProber } from '../../src/fleet/health-prober';
 
@@ -12,6 +13,7 @@ import { HealthProber } from '../../src/fleet/health-prober';
 // own, built into dist/ (npm test builds first).
 const STOPPING_PROBE_THREAD = resolve(__dirname, '..', 'support', 'stopping-probe-thread.js');
 const ONCE_STOPPING_PROBE_THREAD = resolve(__dirname, '..', 'support', 'once-stopping-probe-thread.js');
+const NAMING_PROBE_THREAD = resolve(__dirname, '..', 'support', 'naming-probe-thread.js');
 const { onceStoppedMarker } = require('../support/once-stopped-marker') as { onceStoppedMarker: string };
 
 const settings = (timeoutS = 5) => Object.assign(new Settings(), { PROBE_TIMEOUT: timeoutS, PROBE_CONCURRENCY: 4 });
@@ -21,6 +23,7 @@ const servers: Server[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
+  jest.restoreAllMocks();
   await Promise.all(probers.splice(0).map((prober) => prober.onApplicationShutdown()));
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
@@ -111,10 +114,23 @@ describe('HealthProber: the probes run on a thread of their own', () => {
     expect(await prober.probeAll([{ probeAddress: address }, { probeAddress: address }])).toEqual([ready(5), ready(5)]);
   });
 
+  it('keeps one thread for every request while it runs', async () => {
+    const prober = proberRunning(NAMING_PROBE_THREAD);
+
+    const first = await prober.probe('127.0.0.1:7777');
+    const second = await prober.probeAll([{ probeAddress: '127.0.0.1:7777' }, { probeAddress: '127.0.0.1:7778' }]);
+
+    expect(first).toEqual({ ok: false, error: expect.stringMatching(/^answered by thread \d+$/) });
+    expect(second).toEqual([first, first]);
+  });
+
   it('fails a request that three threads stopped on, saying so, rather than failing its probes', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const prober = proberRunning(STOPPING_PROBE_THREAD);
 
     await expect(prober.probeAll([{ probeAddress: await gameServer(5) }])).rejects.toThrow('probing failed: 3 probe threads stopped while asking');
+    const stops = logged.mock.calls.filter(([message]) => /^the probe thread stopped \(exit code 3\); its 1 request\(s\) go to a new one$/.test(String(message)));
+    expect(stops).toHaveLength(3);
   });
 
   it('fails a request, not the manager, when no new thread can be started', async () => {
@@ -140,6 +156,7 @@ describe('HealthProber: the probes run on a thread of their own', () => {
   });
 
   it('at shutdown fails the probes in flight and refuses new ones', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error');
     const prober = started(new HealthProber(settings()));
     const failed = expect(prober.probe(await gameServer(1, false))).rejects.toThrow('the health prober has shut down');
     await new Promise((done) => setTimeout(done, 100));
@@ -148,5 +165,8 @@ describe('HealthProber: the probes run on a thread of their own', () => {
 
     await failed;
     await expect(prober.probe(await gameServer(1))).rejects.toThrow('the health prober has shut down');
+    // The thread it ended is no thread that stopped: nothing to log, nothing to send again.
+    await new Promise((done) => setTimeout(done, 100));
+    expect(logged).not.toHaveBeenCalled();
   });
 });

@@ -43,6 +43,11 @@ describe('WaitingClients: a client that names itself is one player while it wait
     },
     { case: 'asked again just within WAIT_MEMORY_MS of its last refusal: still waiting', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS)], expected: ['new', '-'] },
     { case: 'silent for longer than WAIT_MEMORY_MS: it gave up, and this is a new wait', steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS + 1)], expected: ['new', 'new'] },
+    {
+      case: 'silent for longer than WAIT_MEMORY_MS, though the last sweep came too soon to forget it: a new wait',
+      steps: [refused(T0), refused(T0 + WAIT_MEMORY_MS, 'bob'), refused(T0 + WAIT_MEMORY_MS + 1)],
+      expected: ['new', 'new', 'new'],
+    },
     { case: 'two clients at one address are two players', steps: [refused(T0, 'alice'), refused(T0, 'bob'), refused(T0 + 1, 'alice')], expected: ['new', 'new', '-'] },
     { case: 'one id at two addresses is two clients', steps: [refused(T0, 'alice', { address: '198.51.100.7' }), refused(T0, 'alice', { address: '198.51.100.8' })], expected: ['new', 'new'] },
     { case: 'a client served ends its wait: its next refusal is its next game', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, refused(T0 + 2)], expected: ['new', 'new'] },
