@@ -82,8 +82,6 @@ export class FleetRegistry {
   private rebuiltAt?: number;
   private turnedAway = 0;
   private unmet = 0;
-  /** Counts the calls of takeDemand: the rounds of demand WaitingClients counts a waiting client once in. */
-  private demandRound = 0;
   private handedOut = 0;
   private lastScan?: AllocationScan;
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
@@ -236,21 +234,16 @@ export class FleetRegistry {
     if (!scan || now - scan.at >= RESCAN_MS || (scan.target && !this.hasRoom(scan.target, now))) scan = this.lastScan = this.scan(now);
     const { target } = scan;
     if (!target?.address) {
-      if (client?.id === undefined) {
-        this.turnedAway += 1;
-        this.unmet += 1;
-      } else {
-        const refusal = this.waiting.turnedAway(client.address, client.id, now, this.demandRound);
-        if (refusal.began) this.turnedAway += 1;
-        if (refusal.firstInRound) this.unmet += 1;
-      }
+      const refusal = this.waiting.turnedAway(client, now);
+      if (refusal.began) this.turnedAway += 1;
+      if (refusal.firstInRound) this.unmet += 1;
       return { freeLeft: scan.freeLeft, launching: scan.launching, firstLaunchedAt: scan.firstLaunchedAt };
     }
     // Every reservation has the same fields from the start, holder or none: one shape for V8 on the hot path.
     const reservation: Reservation = { at: now, released: false, holder: client?.address };
     target.reservations.push(reservation);
     if (client) this.holds.add(client, reservation, target);
-    if (client?.id !== undefined) this.waiting.served(client.address, client.id);
+    this.waiting.served(client);
     this.handedOut += 1;
     scan.freeLeft -= 1;
     return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };
@@ -278,7 +271,7 @@ export class FleetRegistry {
     this.handedOut = 0;
     this.turnedAway = 0;
     this.unmet = 0;
-    this.demandRound += 1;
+    this.waiting.nextRound();
     return counts;
   }
 

@@ -1,3 +1,5 @@
+import type { ClientKey } from '../domain/client-key';
+
 /**
  * How long a client that named itself still counts as the same waiting player after it was last
  * turned away: twice the longest `Retry-After` (allocation/retry-after.ts), so that a client that
@@ -30,22 +32,30 @@ export interface Refusal {
 export class WaitingClients {
   /** Each waiting client's last refusal, and the round of demand it fell in, by keyOf. */
   private readonly waiting = new Map<string, { at: number; round: number }>();
+  /** The round of demand: one a pass (nextRound). */
+  private round = 0;
   private sweptAt = 0;
 
-  /** The client `id` at `address` was turned away at `now`, in the round of demand `round`: what that counts for. */
-  turnedAway(address: string, id: string, now: number, round: number): Refusal {
+  /** `client` was turned away at `now`: what that counts for. A client without an id is a new player each time. */
+  turnedAway(client: ClientKey | undefined, now: number): Refusal {
+    if (client?.id === undefined) return EVERY_TRY;
     this.sweepNowAndThen(now);
-    const key = keyOf(address, id);
+    const key = keyOf(client.address, client.id);
     const last = this.waiting.get(key);
-    this.waiting.set(key, { at: now, round });
+    this.waiting.set(key, { at: now, round: this.round });
     const began = last === undefined || now - last.at > WAIT_MEMORY_MS;
-    return { began, firstInRound: began || last.round !== round };
+    return { began, firstInRound: began || last.round !== this.round };
   }
 
-  /** The client `id` at `address` got a place: its wait is over, and a later refusal is a new one (its next game). */
-  served(address: string, id: string): void {
+  /** `client` got a place: its wait is over, and a later refusal is a new one (its next game). */
+  served(client: ClientKey | undefined): void {
     // Nobody waits in a fleet with room, the common case: no key to build per allocation.
-    if (this.waiting.size > 0) this.waiting.delete(keyOf(address, id));
+    if (client?.id !== undefined && this.waiting.size > 0) this.waiting.delete(keyOf(client.address, client.id));
+  }
+
+  /** A pass took the demand: a client still waiting counts once more in its unmet demand. */
+  nextRound(): void {
+    this.round += 1;
   }
 
   /** Forgets, once per WAIT_MEMORY_MS, the clients that stopped asking: ids that never come back must not pile up. */
@@ -55,6 +65,9 @@ export class WaitingClients {
     for (const [key, last] of this.waiting) if (now - last.at > WAIT_MEMORY_MS) this.waiting.delete(key);
   }
 }
+
+/** A client that cannot be told from its neighbours: every try is a player, and unmet. */
+const EVERY_TRY: Refusal = Object.freeze({ began: true, firstInRound: true });
 
 /** An id is visible ASCII without spaces (client-key-of.ts), and an address has none either. */
 const keyOf = (address: string, id: string) => `${address} ${id}`;

@@ -13,12 +13,16 @@ type Step = { readonly at: number; readonly id: string; readonly address?: strin
 function run(steps: readonly Step[]): string[] {
   const waiting = new WaitingClients();
   const counted: string[] = [];
+  let round = 0;
   for (const step of steps) {
+    const client = { address: step.address ?? ADDRESS, id: step.id };
     if ('served' in step) {
-      waiting.served(step.address ?? ADDRESS, step.id);
+      waiting.served(client);
       continue;
     }
-    const { began, firstInRound } = waiting.turnedAway(step.address ?? ADDRESS, step.id, step.at, step.round ?? 0);
+    // A pass took the demand between the rounds.
+    for (; round < (step.round ?? 0); round++) waiting.nextRound();
+    const { began, firstInRound } = waiting.turnedAway(client, step.at);
     if (began && !firstInRound) throw new Error('a wait that begins is always its first refusal of the round');
     counted.push(began ? 'new' : firstInRound ? 'unmet' : '-');
   }
@@ -62,9 +66,9 @@ describe('WaitingClients: a client that names itself is one player while it wait
 
   it('forgets the clients that stopped asking: ids that never come back do not pile up', () => {
     const waiting = new WaitingClients();
-    for (let i = 0; i < 1000; i++) waiting.turnedAway(ADDRESS, `client-${i}`, T0, 0);
+    for (let i = 0; i < 1000; i++) waiting.turnedAway({ address: ADDRESS, id: `client-${i}` }, T0);
     // The sweep comes with the first refusal a whole WAIT_MEMORY_MS after the last one.
-    waiting.turnedAway(ADDRESS, 'late', T0 + 2 * WAIT_MEMORY_MS, 1);
+    waiting.turnedAway({ address: ADDRESS, id: 'late' }, T0 + 2 * WAIT_MEMORY_MS);
     expect((waiting as unknown as { waiting: Map<string, unknown> }).waiting.size).toBe(1);
   });
 });
