@@ -69,6 +69,11 @@ export interface AllocationResult {
  */
 export interface DemandCounts {
   readonly handedOut: number;
+  /**
+   * Of the places handed out, those to clients whose wait was counted in an earlier `turnedAway`:
+   * the same players, whose demand now shows in the places in use.
+   */
+  readonly waitsServed: number;
   /** Players turned away whose wait began: new demand (the adaptive margin's history, the demand record). */
   readonly turnedAway: number;
   /** Players turned away, each once, though some may have waited since an earlier pass: the policy's unmet demand. */
@@ -83,6 +88,7 @@ export class FleetRegistry {
   private turnedAway = 0;
   private unmet = 0;
   private handedOut = 0;
+  private waitsServed = 0;
   private lastScan?: AllocationScan;
   /** Servers the reconciler removed since the last resync began: the platform's answer may still show them. */
   private readonly removedSinceResync = new Set<string>();
@@ -243,7 +249,7 @@ export class FleetRegistry {
     const reservation: Reservation = { at: now, released: false, holder: client?.address };
     target.reservations.push(reservation);
     if (client) this.holds.add(client, reservation, target);
-    this.waiting.served(client);
+    if (this.waiting.served(client, now)) this.waitsServed += 1;
     this.handedOut += 1;
     scan.freeLeft -= 1;
     return { allocation: { serverId: target.id, address: target.address }, freeLeft: scan.freeLeft, launching: scan.launching };
@@ -267,8 +273,9 @@ export class FleetRegistry {
 
   /** Places handed out, and players turned away, since the last call: one round of demand, a pass's. */
   takeDemand(): DemandCounts {
-    const counts = { handedOut: this.handedOut, turnedAway: this.turnedAway, unmet: this.unmet };
+    const counts = { handedOut: this.handedOut, waitsServed: this.waitsServed, turnedAway: this.turnedAway, unmet: this.unmet };
     this.handedOut = 0;
+    this.waitsServed = 0;
     this.turnedAway = 0;
     this.unmet = 0;
     this.waiting.nextRound();

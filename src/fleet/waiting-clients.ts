@@ -47,10 +47,19 @@ export class WaitingClients {
     return { began, firstInRound: began || last.round !== this.round };
   }
 
-  /** `client` got a place: its wait is over, and a later refusal is a new one (its next game). */
-  served(client: ClientKey | undefined): void {
+  /**
+   * `client` got a place at `now`: its wait is over, and a later refusal is a new one (its next
+   * game). Answers whether it was waiting, so already counted as demand when its wait began: its
+   * place is then no new player.
+   */
+  served(client: ClientKey | undefined, now: number): boolean {
     // Nobody waits in a fleet with room, the common case: no key to build per allocation.
-    if (client?.id !== undefined && this.waiting.size > 0) this.waiting.delete(keyOf(client.address, client.id));
+    if (client?.id === undefined || this.waiting.size === 0) return false;
+    const key = keyOf(client.address, client.id);
+    const last = this.waiting.get(key);
+    if (last === undefined) return false;
+    this.waiting.delete(key);
+    return now - last.at <= WAIT_MEMORY_MS;
   }
 
   /** A pass took the demand: a client still waiting counts once more in its unmet demand. */

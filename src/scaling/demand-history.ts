@@ -10,7 +10,7 @@ export const DEMAND_HISTORY_MS = 3_600_000;
 interface Bucket {
   /** Which bucket of time this is (at / bucketMs, floored). */
   index: number;
-  /** Players turned away from the start of the history up to the end of this bucket. */
+  /** Players turned away from the start of the history up to the end of this bucket, less those who got a place since. */
   turnedAwayToDate: number;
   /** Places in use (taken or reserved) as last seen up to this bucket. */
   inUse: number;
@@ -42,6 +42,14 @@ export class DemandHistory implements DemandSeries {
     if (bucket) bucket.turnedAwayToDate += players;
   }
 
+  /**
+   * Players counted as turned away got a place: from now on they show in the places in use, so
+   * they leave the turned-away count, or each would count twice.
+   */
+  waitsServed(at: number, players: number): void {
+    this.turnedAway(at, -players);
+  }
+
   /** A pass counted the places in use: taken by players or reserved for them. The history starts with the first count. */
   inUse(at: number, places: number): void {
     if (!this.newest) {
@@ -60,7 +68,8 @@ export class DemandHistory implements DemandSeries {
   /**
    * The net demand `ago` buckets before the newest (0: the newest): the places in use plus every
    * player turned away since the history began (they wanted a place too). The difference between
-   * two levels is the demand's growth between them: arrivals less departures.
+   * two levels is the demand's growth between them: arrivals less departures. A player turned away
+   * who gets a place later moves from the one count to the other (waitsServed).
    */
   levelAgo(ago: number): number {
     if (!this.newest || ago < 0 || ago >= this.filled) throw new RangeError(`no level ${ago} buckets ago: the history holds ${this.filled}`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { FleetRegistry } from '../fleet/fleet.registry';
+import { DemandCounts, FleetRegistry } from '../fleet/fleet.registry';
 import { GameServer } from '../fleet/game-server';
 import { HealthProber } from '../fleet/health-prober';
 import { ProbeResult } from '../fleet/health-report';
@@ -69,8 +69,8 @@ export class Reconciler {
     await this.probeAll();
     const now = Date.now();
     const servers = this.registry.snapshot(now);
-    const { handedOut, turnedAway, unmet: unmetDemand } = this.registry.takeDemand();
-    const { margins, settings, inUse } = this.holdMargins(now, servers, handedOut, turnedAway);
+    const { unmet: unmetDemand, ...demand } = this.registry.takeDemand();
+    const { margins, settings, inUse } = this.holdMargins(now, servers, demand);
     const decision = decideScaling(
       { now, servers, launchFailures: this.launchFailures, unmetDemand, probeOutage: this.outage?.figures, probeOutageEndedAt: this.outageEndedAt },
       settings,
@@ -87,7 +87,7 @@ export class Reconciler {
       upscaleMargin: margins.upscaleMargin,
       downscaleMargin: margins.downscaleMargin,
       serversByState,
-      turnedAway,
+      turnedAway: demand.turnedAway,
     });
     const seen = { serversByState, launchFailures: this.launchFailures, unmetDemand, margins };
     this.noteProbeOutage(decision.probeOutage, now);
@@ -113,10 +113,11 @@ export class Reconciler {
    * to the schedule's floor. In fixed mode the estimate is only reported (metrics, decisions), so
    * operators can see what adaptive would hold; the schedule applies in both modes.
    */
-  private holdMargins(now: number, servers: readonly ServerView[], handedOut: number, turnedAway: number) {
-    this.adaptive.demand.turnedAway(now, turnedAway);
+  private holdMargins(now: number, servers: readonly ServerView[], demand: Omit<DemandCounts, 'unmet'>) {
+    this.adaptive.demand.turnedAway(now, demand.turnedAway);
+    this.adaptive.demand.waitsServed(now, demand.waitsServed);
     const inUse = placesInUse(servers, this.tuning.policy().serverCapacity);
-    this.demandRecord.record(now, handedOut, turnedAway, inUse);
+    this.demandRecord.record(now, { ...demand, inUse });
     const estimate = this.adaptive.estimate(now, inUse, this.tuning.policy(), passGapMs(this.settings.SLEEP_TIME));
     const mode = this.tuning.marginMode();
     const slowest = this.adaptive.slowestBootMs();

@@ -39,8 +39,8 @@ describe('FleetRegistry.allocate', () => {
     expect(registry.allocate(T0)).toMatchObject({ freeLeft: 2, launching: 0 });
     allocations(registry, 2);
     expect(registry.allocate(T0)).toEqual({ freeLeft: 0, launching: 0 });
-    expect(registry.takeDemand()).toEqual({ handedOut: 3, turnedAway: 1, unmet: 1 });
-    expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 0, unmet: 0 });
+    expect(registry.takeDemand()).toEqual({ handedOut: 3, waitsServed: 0, turnedAway: 1, unmet: 1 });
+    expect(registry.takeDemand()).toEqual({ handedOut: 0, waitsServed: 0, turnedAway: 0, unmet: 0 });
   });
 
   describe('counts the players turned away, not their tries', () => {
@@ -55,21 +55,21 @@ describe('FleetRegistry.allocate', () => {
     ])('$case', ({ asks, turnedAway }) => {
       const registry = fleetWith({ a: 0 });
       for (const client of asks) registry.allocate(T0, client);
-      expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway, unmet: turnedAway });
+      expect(registry.takeDemand()).toEqual({ handedOut: 0, waitsServed: 0, turnedAway, unmet: turnedAway });
     });
 
     it('a client still waiting at the next pass is no new demand, but unmet again, so that a failed launch is launched again', () => {
       const registry = fleetWith({ a: 0 });
       registry.allocate(T0, alice);
       registry.allocate(T0 + 10, alice);
-      expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 1, unmet: 1 });
+      expect(registry.takeDemand()).toEqual({ handedOut: 0, waitsServed: 0, turnedAway: 1, unmet: 1 });
       registry.allocate(T0 + 1000, alice);
       registry.allocate(T0 + 1010, alice);
-      expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 0, unmet: 1 });
-      expect(registry.takeDemand()).toEqual({ handedOut: 0, turnedAway: 0, unmet: 0 });
+      expect(registry.takeDemand()).toEqual({ handedOut: 0, waitsServed: 0, turnedAway: 0, unmet: 1 });
+      expect(registry.takeDemand()).toEqual({ handedOut: 0, waitsServed: 0, turnedAway: 0, unmet: 0 });
     });
 
-    it('once it got a place, its next refusal is its next game: new demand again', () => {
+    it('once it got a place, its wait was served (already counted), and its next refusal is its next game: new demand again', () => {
       const registry = fleetWith({ a: 0 });
       registry.allocate(T0, alice);
       probe(registry, 'a', 1, T0 + 2000);
@@ -77,7 +77,7 @@ describe('FleetRegistry.allocate', () => {
       // Her player took the place (the report shows it); her next request is for her next game.
       probe(registry, 'a', 0, T0 + 4000);
       registry.allocate(T0 + 4000, alice);
-      expect(registry.takeDemand()).toEqual({ handedOut: 1, turnedAway: 2, unmet: 2 });
+      expect(registry.takeDemand()).toEqual({ handedOut: 1, waitsServed: 1, turnedAway: 2, unmet: 2 });
     });
   });
 

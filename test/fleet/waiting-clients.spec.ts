@@ -8,7 +8,8 @@ type Step = { readonly at: number; readonly id: string; readonly address?: strin
 
 /**
  * Runs the steps in order; answers what each refusal counted for: 'new' (a wait began), 'unmet'
- * (the client's first refusal of its round, still waiting) or '-' (neither).
+ * (the client's first refusal of its round, still waiting) or '-' (neither); and what each place
+ * served: 'ended' (the wait of a player already counted) or 'placed' (a player not counted yet).
  */
 function run(steps: readonly Step[]): string[] {
   const waiting = new WaitingClients();
@@ -17,7 +18,7 @@ function run(steps: readonly Step[]): string[] {
   for (const step of steps) {
     const client = { address: step.address ?? ADDRESS, id: step.id };
     if ('served' in step) {
-      waiting.served(client);
+      counted.push(waiting.served(client, step.at) ? 'ended' : 'placed');
       continue;
     }
     // A pass took the demand between the rounds.
@@ -54,8 +55,16 @@ describe('WaitingClients: a client that names itself is one player while it wait
     },
     { case: 'two clients at one address are two players', steps: [refused(T0, 'alice'), refused(T0, 'bob'), refused(T0 + 1, 'alice')], expected: ['new', 'new', '-'] },
     { case: 'one id at two addresses is two clients', steps: [refused(T0, 'alice', { address: '198.51.100.7' }), refused(T0, 'alice', { address: '198.51.100.8' })], expected: ['new', 'new'] },
-    { case: 'a client served ends its wait: its next refusal is its next game', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, refused(T0 + 2)], expected: ['new', 'new'] },
-    { case: 'another client served does not end this one\'s wait', steps: [refused(T0), { at: T0 + 1, id: 'bob', served: true }, refused(T0 + 2)], expected: ['new', '-'] },
+    { case: 'a client served ends its wait: its next refusal is its next game', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, refused(T0 + 2)], expected: ['new', 'ended', 'new'] },
+    { case: 'another client served does not end this one\'s wait', steps: [refused(T0), { at: T0 + 1, id: 'bob', served: true }, refused(T0 + 2)], expected: ['new', 'placed', '-'] },
+    { case: 'a client served that never waited is a player not counted yet', steps: [{ at: T0, id: 'alice', served: true }], expected: ['placed'] },
+    { case: 'served just within WAIT_MEMORY_MS of its last refusal: its wait ends', steps: [refused(T0), { at: T0 + WAIT_MEMORY_MS, id: 'alice', served: true }], expected: ['new', 'ended'] },
+    {
+      case: 'served after WAIT_MEMORY_MS of silence: it had given up, so this is a player not counted yet',
+      steps: [refused(T0), { at: T0 + WAIT_MEMORY_MS + 1, id: 'alice', served: true }],
+      expected: ['new', 'placed'],
+    },
+    { case: 'served twice: only the first place ends its wait', steps: [refused(T0), { at: T0 + 1, id: 'alice', served: true }, { at: T0 + 2, id: 'alice', served: true }], expected: ['new', 'ended', 'placed'] },
   ])('$case', ({ steps, expected }) => {
     expect(run(steps)).toEqual(expected);
   });
@@ -70,5 +79,12 @@ describe('WaitingClients: a client that names itself is one player while it wait
     // The sweep comes with the first refusal a whole WAIT_MEMORY_MS after the last one.
     waiting.turnedAway({ address: ADDRESS, id: 'late' }, T0 + 2 * WAIT_MEMORY_MS);
     expect((waiting as unknown as { waiting: Map<string, unknown> }).waiting.size).toBe(1);
+  });
+
+  it('counts no wait for a client without an id: each of its tries was a player of its own', () => {
+    const waiting = new WaitingClients();
+    waiting.turnedAway({ address: ADDRESS }, T0);
+    expect(waiting.served({ address: ADDRESS }, T0 + 1)).toBe(false);
+    expect(waiting.served(undefined, T0 + 1)).toBe(false);
   });
 });

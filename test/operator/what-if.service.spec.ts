@@ -18,7 +18,7 @@ afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose'
 function setUp(limits: Partial<WhatIfLimits> = {}, minutes = 30, perMinute = 6) {
   const tuning = new PolicyTuning(validateSettings({ UPSCALE_MARGIN: '4', DOWNSCALE_MARGIN: '18', SERVER_CAPACITY: '10' }));
   const demandRecord = new DemandRecord();
-  for (let minute = 0; minute < minutes; minute++) demandRecord.record(T0 + minute * 60_000, perMinute, 0, Math.min(minute * perMinute, 60));
+  for (let minute = 0; minute < minutes; minute++) demandRecord.record(T0 + minute * 60_000, { handedOut: perMinute, waitsServed: 0, turnedAway: 0, inUse: Math.min(minute * perMinute, 60) });
   // Only the boot time it counts on is read of the reconciler: the platform prior before any launch.
   const reconciler = { heldMargins: () => ({ mode: 'fixed', upscaleMargin: 4, downscaleMargin: 18, estimate: { bootMs: 45_000 } }) } as unknown as Reconciler;
   const service = new WhatIfService(tuning, demandRecord, reconciler, { ...DEFAULT_WHAT_IF_LIMITS, workerFile: BUILT_WORKER, ...limits });

@@ -138,6 +138,17 @@ describe('DemandHistory: the net demand per bucket', () => {
       expected: [5, 7, 7],
     },
     {
+      case: 'a player turned away who gets a place later moves into the places in use: the demand stays',
+      feed: (h: DemandHistory) => {
+        h.inUse(0, 5);
+        h.turnedAway(6_000, 1);
+        h.inUse(6_000, 5);
+        h.waitsServed(11_000, 1);
+        h.inUse(11_000, 6);
+      },
+      expected: [5, 6, 6],
+    },
+    {
       case: 'buckets nobody touched carry the last level',
       feed: (h: DemandHistory) => {
         h.inUse(0, 5);

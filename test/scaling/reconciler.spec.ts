@@ -9,7 +9,7 @@ import { GameServerPlatform, LaunchRequest, PlatformServer, ServerRef } from '..
 import { AdaptiveMargin } from '../../src/scaling/adaptive-margin';
 import { bootPriorMs } from '../../src/scaling/launch-times';
 import { FleetHistory, HISTORY_STEP_MS } from '../../src/scaling/fleet-history';
-import { DemandRecord } from '../../src/scaling/demand-record';
+import { DemandRecord, recordedTrace } from '../../src/scaling/demand-record';
 import { PolicyTuning } from '../../src/scaling/policy-tuning';
 import { LaunchWatch } from '../../src/scaling/launch-watch';
 import { Reconciler } from '../../src/scaling/reconciler.service';
@@ -558,7 +558,7 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     for (let i = 0; i < 5; i++) registry.allocate(clock.now);
     await reconciler.runPass();
     const minute = demandRecord.minutes().at(-1);
-    expect(minute).toEqual({ minute: Math.floor(clock.now / 60_000), handedOut: 3, turnedAway: 2, inUse: 10 });
+    expect(minute).toEqual({ minute: Math.floor(clock.now / 60_000), handedOut: 3, turnedAway: 2, waitsServed: 0, inUse: 10 });
     // The net demand: the places in use (7 taken, 3 reserved) and every player turned away.
     expect(adaptive.demand.levelAgo(0)).toBe(12);
     expect(await metricValue(metrics, 'reserved_places')).toBe(3);
@@ -594,6 +594,31 @@ describe('Reconciler: what the adaptive margin, the demand record and the schedu
     expect(demandRecord.minutes().at(-1)).toMatchObject({ handedOut: 0, turnedAway: 1 });
     // The net demand: 10 places taken, and one player turned away.
     expect(adaptive.demand.levelAgo(0)).toBe(11);
+  });
+
+  it('a client that waited and then got a place is one player in the demand and one arrival in the record, not two', async () => {
+    const { clock, registry, prober, reconciler, adaptive, demandRecord } = setUp([platformServer('a')], { SERVER_CAPACITY: 10, MIN_SERVERS: 1, MAX_SERVERS: 1 });
+    const alice = { address: '198.51.100.1', id: 'alice' };
+    // All passes in one minute of the record.
+    clock.now = Math.ceil(clock.now / 60_000) * 60_000;
+    prober.answer('a', up(0));
+    await reconciler.runPass();
+    clock.now += 1_000;
+    expect(registry.allocate(clock.now, alice).allocation).toBeUndefined();
+    await reconciler.runPass();
+    // 10 places taken, and alice turned away.
+    expect(adaptive.demand.levelAgo(0)).toBe(11);
+    // A player leaves, and alice gets the place.
+    prober.answer('a', up(1));
+    clock.now += 1_000;
+    await reconciler.runPass();
+    clock.now += 1_000;
+    expect(registry.allocate(clock.now, alice).allocation).toBeDefined();
+    await reconciler.runPass();
+    // 9 places taken and alice's reserved: she shows in the places in use now, and no longer among those turned away.
+    expect(adaptive.demand.levelAgo(0)).toBe(10);
+    expect(demandRecord.minutes().at(-1)).toMatchObject({ handedOut: 1, turnedAway: 1, waitsServed: 1 });
+    expect(recordedTrace(demandRecord.minutes().slice(-1))!.arrivals).toEqual([1]);
   });
 
   it('charts the launches of a pass in its step', async () => {
