@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from './game-server-platform';
 
-/** Wraps the chosen platform so that every call is counted, and every failure counted and logged with its operation. */
+/**
+ * Wraps the chosen platform so that every call is counted, and every failure counted and logged
+ * with its operation, the server it was for and its cause: the reconciler undoes what a failed
+ * call meant (a stop, a drain) and tries again on a later pass, so an operator whose request was
+ * accepted (202) learns only here why the server is back as it was.
+ */
 export class InstrumentedPlatform implements GameServerPlatform {
   private readonly logger = new Logger('Platform');
 
@@ -28,29 +33,31 @@ export class InstrumentedPlatform implements GameServerPlatform {
   }
 
   launch(request: LaunchRequest): Promise<PlatformServer> {
-    return this.call('launch', () => this.inner.launch(request));
+    return this.call('launch', () => this.inner.launch(request), request.id);
   }
 
   stop(server: ServerRef): Promise<void> {
-    return this.call('stop', () => this.inner.stop(server));
+    return this.call('stop', () => this.inner.stop(server), server.id);
   }
 
   setDraining(server: ServerRef, since: number | undefined): Promise<void> {
-    return this.call('setDraining', () => this.inner.setDraining(server, since));
+    return this.call('setDraining', () => this.inner.setDraining(server, since), server.id);
   }
 
   ping(): Promise<void> {
     return this.call('ping', () => this.inner.ping());
   }
 
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, run: () => Promise<T>, serverId?: string): Promise<T> {
     try {
       const result = await run();
       this.metrics.platformCalled(operation, false);
       return result;
     } catch (error) {
       this.metrics.platformCalled(operation, true);
-      this.logger.error({ operation, platform: this.inner.name, err: error }, `platform call ${operation} failed`);
+      const target = serverId === undefined ? '' : ` for server ${serverId}`;
+      const cause = error instanceof Error ? error.message : String(error);
+      this.logger.error({ operation, platform: this.inner.name, serverId, err: error }, `platform call ${operation}${target} failed: ${cause}`);
       throw error;
     }
   }
