@@ -114,6 +114,16 @@ describe('HealthProber: the probes run on a thread of their own', () => {
     expect(await prober.probeAll([{ probeAddress: address }, { probeAddress: address }])).toEqual([ready(5), ready(5)]);
   });
 
+  it('forgets each request once it is answered, a resent one too: a pass leaves nothing behind', async () => {
+    await rm(onceStoppedMarker, { force: true });
+    const prober = proberRunning(ONCE_STOPPING_PROBE_THREAD);
+    const address = await gameServer(5);
+
+    for (let pass = 0; pass < 3; pass++) expect(await prober.probeAll([{ probeAddress: address }])).toEqual([ready(5)]);
+    // Each request holds the addresses of a whole pass: kept, thousands of servers' worth a second would pile up.
+    expect((prober as unknown as { pending: Map<number, unknown> }).pending.size).toBe(0);
+  });
+
   it('keeps one thread for every request while it runs', async () => {
     const prober = proberRunning(NAMING_PROBE_THREAD);
 
