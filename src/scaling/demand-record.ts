@@ -34,8 +34,8 @@ export interface RecordedTrace {
 }
 
 /**
- * The demand per minute over the last week, for replay: places handed out, players turned away,
- * places in use. Bounded: a ring of DEMAND_RECORD_MINUTES, about 300 KB. Fed by every pass.
+ * The demand per minute over the last week, for replay: places handed out (and how many of them
+ * ended a wait), players turned away, places in use. Bounded: a ring of DEMAND_RECORD_MINUTES, about 300 KB. Fed by every pass.
  */
 export class DemandRecord {
   private readonly ring: Minute[] = Array.from({ length: DEMAND_RECORD_MINUTES }, () => ({ index: -1, handedOut: 0, waitsServed: 0, turnedAway: 0, inUse: 0 }));
@@ -71,9 +71,9 @@ export class DemandRecord {
 /**
  * The recorded minutes as a trace: each minute's arrivals are the players turned away and the
  * places handed out to players not turned away before (a player who waited counts once, in the
- * minute its wait began; an anonymous client that asked again after a 503, per try), the players at the
- * start are the places in use then, and the mean session comes from Little's law: players in
- * play on average over arrivals per minute. Undefined with no minute recorded.
+ * minute its wait began; an anonymous client that asked again after a 503, once per try). The
+ * players at the start are the places in use then, and the mean session comes from Little's law:
+ * players in play on average over arrivals per minute. Undefined with no minute recorded.
  */
 export function recordedTrace(minutes: readonly RecordedMinute[]): RecordedTrace | undefined {
   if (minutes.length === 0) return undefined;
