@@ -1,6 +1,6 @@
 /**
  * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
- * money: the policy and its adaptive margin and schedule, the registry, the places each client
+ * money: the policy and its adaptive margin and schedule, the 7-day demand record, the registry, the places each client
  * holds and the clients still waiting, the prober and its health report's parsing, the reconciler, the settings (also those
  * changed at run time), the platforms' decisions (the ECS game port, the drain time) and the
  * lease decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
@@ -24,6 +24,7 @@ export default {
     'src/scaling/margin-policy.ts',
     'src/scaling/margin-estimator.ts',
     'src/scaling/demand-history.ts',
+    'src/scaling/demand-record.ts',
     'src/scaling/scheduled-floor.ts',
     'src/scaling/policy-tuning.ts',
     'src/config/capacity-schedule.ts',

@@ -81,7 +81,7 @@ export function recordedTrace(minutes: readonly RecordedMinute[]): RecordedTrace
   const perMinute = arrivals.reduce((sum, n) => sum + n, 0) / minutes.length;
   const inPlay = minutes.reduce((sum, m) => sum + m.inUse, 0) / minutes.length;
   // Nobody arrived: any session length replays the same; one minute keeps the trace valid.
-  const meanMinutes = perMinute > 0 && inPlay > 0 ? Math.round((inPlay / perMinute) * 10) / 10 : 1;
+  const meanMinutes = perMinute > 0 ? Math.round((inPlay / perMinute) * 10) / 10 : 1;
   const from = new Date(minutes[0].minute * MINUTE_MS).toISOString();
   const to = new Date((minutes[minutes.length - 1].minute + 1) * MINUTE_MS).toISOString();
   return {

@@ -87,4 +87,12 @@ describe('WaitingClients: a client that names itself is one player while it wait
     expect(waiting.served({ address: ADDRESS }, T0 + 1)).toBe(false);
     expect(waiting.served(undefined, T0 + 1)).toBe(false);
   });
+
+  it("never ends a named client's wait for a client without an id at its address, whatever the name", () => {
+    const waiting = new WaitingClients();
+    waiting.turnedAway({ address: ADDRESS, id: 'undefined' }, T0);
+    expect(waiting.served({ address: ADDRESS }, T0 + 1)).toBe(false);
+    // Still waiting: asking again is no new player.
+    expect(waiting.turnedAway({ address: ADDRESS, id: 'undefined' }, T0 + 2).began).toBe(false);
+  });
 });

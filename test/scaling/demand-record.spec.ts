@@ -60,10 +60,17 @@ describe('recordedTrace: the week as a trace the simulator reads', () => {
     expect(recordedTrace(minutes)!.arrivals).toEqual([3, 2]);
   });
 
-  it('stays a valid trace with nobody arriving, and is nothing with nothing recorded', () => {
-    const quiet = recordedTrace([{ minute: 1, handedOut: 0, waitsServed: 0, turnedAway: 0, inUse: 0 }])!;
-    expect(quiet.session.meanMinutes).toBe(1);
-    expect(() => parseJsonTrace(JSON.stringify(quiet), 'quiet')).not.toThrow();
+  it.each([
+    { case: 'nobody arriving, nobody in play', handedOut: 0, inUse: 0, meanMinutes: 1 },
+    { case: 'nobody arriving, players still in play from before', handedOut: 0, inUse: 40, meanMinutes: 1 },
+    { case: 'players arriving, none in play at any pass: the shortest sessions', handedOut: 5, inUse: 0, meanMinutes: 0.1 },
+  ])('stays a valid trace with $case', ({ handedOut, inUse, meanMinutes }) => {
+    const trace = recordedTrace([{ minute: 29_000_000, handedOut, waitsServed: 0, turnedAway: 0, inUse }])!;
+    expect(trace.session.meanMinutes).toBe(meanMinutes);
+    expect(() => parseJsonTrace(JSON.stringify(trace), 'quiet')).not.toThrow();
+  });
+
+  it('is nothing with nothing recorded', () => {
     expect(recordedTrace([])).toBeUndefined();
   });
 });
