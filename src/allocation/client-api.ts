@@ -11,6 +11,7 @@ import type { AvailableServerDto, NoRoomDto, ServerListDto } from './allocation.
 import { AllocationService } from './allocation.service';
 import { CLIENT_ID_RULE, clientKeyOf } from './client-key-of';
 import { TICKET_REFUSALS, TicketCheck } from './client-ticket';
+import { messageOf } from '../domain/error-message';
 
 /** Seconds a client should wait before asking a standby again: it may lead within one look at the lease, or the load balancer moves the client to the leader. */
 export const STANDBY_RETRY_AFTER_SECONDS = 1;
@@ -108,7 +109,7 @@ export class ClientApi {
 
   /** The same answer as Nest gives for the rest of the manager: no internals in a 5xx, which is logged. */
   private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
-    this.logger.error({ err: error, url: request.url }, `${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.error({ err: error, url: request.url }, `${request.method} ${request.url} failed: ${messageOf(error)}`);
     // An answer begun cannot be replaced by a 500; a broken connection at least tells the client.
     if (response.headersSent) return void response.destroy();
     try {

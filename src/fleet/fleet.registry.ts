@@ -5,7 +5,7 @@ import { ServerView } from '../domain/fleet-snapshot';
 import { ClientKey } from '../domain/client-key';
 import { ClientHolds } from './client-holds';
 import Denque from 'denque';
-import { GameServer, Reservation, stateOf } from './game-server';
+import { GameServer, PlatformRefusal, Reservation, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
 import { WaitingClients } from './waiting-clients';
 import { ServerState } from '../domain/server-state';
@@ -188,6 +188,12 @@ export class FleetRegistry {
     const server = this.servers.get(id);
     if (server) server.stopping = stopping;
     this.forgetScan();
+  }
+
+  /** The platform refused an action on the server: kept for operators to see (PlatformRefusal). */
+  refused(id: string, refusal: PlatformRefusal): void {
+    const server = this.servers.get(id);
+    if (server) server.lastRefusal = refusal;
   }
 
   setDraining(id: string, draining: boolean, now: number): void {

@@ -13,6 +13,16 @@ export interface Reservation {
 }
 
 /** One game server as the registry tracks it. Only the registry changes these records. */
+/**
+ * An action on a server that its platform refused (ECS denying StopTask, say): the reconciler put
+ * the server back as it was, and an operator who was answered 202 sees here why.
+ */
+export interface PlatformRefusal {
+  readonly action: 'stop' | 'drain' | 'undrain';
+  readonly at: number;
+  readonly error: string;
+}
+
 export interface GameServer {
   readonly id: string;
   /** host:port handed to game clients; unknown while the platform is still placing the server. */
@@ -43,6 +53,8 @@ export interface GameServer {
   consecutiveFailures: number;
   lastProbeAt?: number;
   lastHealthyAt?: number;
+  /** The last action on it that the platform refused, if any. */
+  lastRefusal?: PlatformRefusal;
 }
 
 /** Derives the state from the facts, so that no two fields can disagree about it. */

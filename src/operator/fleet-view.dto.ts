@@ -3,6 +3,12 @@ import type { TuningChange } from '../scaling/policy-tuning';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
 
+export class PlatformRefusalDto {
+  @ApiProperty({ enum: ['stop', 'drain', 'undrain'] }) action!: 'stop' | 'drain' | 'undrain';
+  @ApiProperty({ example: '2026-12-02T10:15:00.000Z' }) at!: string;
+  @ApiProperty({ example: 'User is not authorized to perform: ecs:StopTask' }) error!: string;
+}
+
 export class ServerViewDto {
   @ApiProperty({ example: 'gs-3f9a1c2b7d4e' }) id!: string;
   @ApiProperty({ enum: SERVER_STATES }) state!: ServerState;
@@ -20,6 +26,8 @@ export class ServerViewDto {
   @ApiProperty({ description: 'runs another version than launches use now; a rollout drains it' }) outdated!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { pid: '4242', port: '41234' } })
   platformIds!: Record<string, string>;
+  @ApiPropertyOptional({ type: PlatformRefusalDto, description: 'the last action on it that the platform refused: the server went back to its state before' })
+  lastRefusal?: PlatformRefusalDto;
 }
 
 export class FleetTotalsDto {

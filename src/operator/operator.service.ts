@@ -151,6 +151,7 @@ export class OperatorService {
       version: server.version,
       outdated: server.outdated,
       platformIds: { ...server.platformIds },
+      lastRefusal: server.lastRefusal && { ...server.lastRefusal, at: new Date(server.lastRefusal.at).toISOString() },
     };
   }
 }

@@ -7,6 +7,7 @@ import { DemandRecord, recordedTrace } from '../scaling/demand-record';
 import { PolicyTuning } from '../scaling/policy-tuning';
 import { Reconciler } from '../scaling/reconciler.service';
 import { parseWhatIfRequest, WHAT_IF_MAX_HOURS, WhatIfJob, WhatIfResult } from './what-if';
+import { messageOf } from '../domain/error-message';
 
 /** Where a what-if runs and how far it may go. */
 export interface WhatIfLimits {
@@ -73,7 +74,7 @@ export class WhatIfService implements OnModuleDestroy {
       // once() rejects with the worker's own error: out of memory, or a fault of the simulator.
       const code = (error as { code?: string }).code;
       if (code === 'ERR_WORKER_OUT_OF_MEMORY') throw new HttpException(`the what-if needed more than ${heapMb} MB and was stopped: replay fewer hours`, HttpStatus.UNPROCESSABLE_ENTITY);
-      this.logger.error({ err: error }, `what-if failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error({ err: error }, `what-if failed: ${messageOf(error)}`);
       throw error;
     } finally {
       clearTimeout(timer);

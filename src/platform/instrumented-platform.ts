@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FleetMetrics } from '../metrics/fleet-metrics';
 import { GameServerPlatform, LaunchRequest, PlatformListing, PlatformServer, ServerRef, UnadoptedServer } from './game-server-platform';
+import { messageOf } from '../domain/error-message';
 
 /**
  * Wraps the chosen platform so that every call is counted, and every failure counted and logged
@@ -56,8 +57,7 @@ export class InstrumentedPlatform implements GameServerPlatform {
     } catch (error) {
       this.metrics.platformCalled(operation, true);
       const target = serverId === undefined ? '' : ` for server ${serverId}`;
-      const cause = error instanceof Error ? error.message : String(error);
-      this.logger.error({ operation, platform: this.inner.name, serverId, err: error }, `platform call ${operation}${target} failed: ${cause}`);
+      this.logger.error({ operation, platform: this.inner.name, serverId, err: error }, `platform call ${operation}${target} failed: ${messageOf(error)}`);
       throw error;
     }
   }

@@ -20,6 +20,7 @@ import { LaunchFailures, ServerView } from '../domain/fleet-snapshot';
 import { decideScaling } from './margin-policy';
 import { PolicyTuning, TuningChange } from './policy-tuning';
 import { ActionOrigin, ProbeOutage, ScalingAction, ScalingDecision } from '../domain/scaling-action';
+import { messageOf } from '../domain/error-message';
 
 /** Decisions kept for operators: the ones that did something, newest last. */
 const DECISIONS_KEPT = 50;
@@ -204,10 +205,11 @@ export class Reconciler {
     const ref = this.refOf(id);
     if (!ref) return;
     this.track(
-      this.platform.setDraining(ref, this.registry.get(id)?.drainingSince).catch(() => {
+      this.platform.setDraining(ref, this.registry.get(id)?.drainingSince).catch((error: unknown) => {
         // The platform keeps what survives a restart; the registry must not claim more than it.
         // A reactivation undone drains on since the drain began: DRAIN_TIMEOUT is not restarted.
         this.registry.setDraining(id, !draining, drainingSince ?? Date.now());
+        this.registry.refused(id, { action: draining ? 'drain' : 'undrain', at: Date.now(), error: messageOf(error) });
       }),
     );
   }
@@ -257,7 +259,10 @@ export class Reconciler {
         .stop(ref)
         .then(() => this.registry.remove(id))
         // Back to its state before, so that the policy decides again on the next pass.
-        .catch(() => this.registry.setStopping(id, false)),
+        .catch((error: unknown) => {
+          this.registry.setStopping(id, false);
+          this.registry.refused(id, { action: 'stop', at: Date.now(), error: messageOf(error) });
+        }),
     );
   }
 

@@ -3,6 +3,7 @@ import { DescribeTasksCommand, ECSClient, ListContainerInstancesCommand, StartTa
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DRAINING_TAG, FakeAws, FakeAwsOptions, SERVER_ID_TAG } from '../support/fake-aws/fake-aws';
+import { accessDenied } from '../support/fake-aws/aws-errors';
 import { ECS_ENV, launchInstanceAsManager } from '../support/ecs';
 import { acceptingServers, getJson, RunningManager, startManager, waitFor } from '../support/manager';
 import { ArrivedPlayer, arrive, arriveAskingAgain, connectPlayer, leave } from '../support/players';
@@ -235,6 +236,28 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       expect(task.stoppedReason).toBe('stopped by fleet-manager');
       expect(task.stoppedAt).toBeDefined();
       expect(fake.calls('TerminateInstances')[0].at.getTime()).toBeGreaterThanOrEqual(task.stoppedAt!.getTime());
+    });
+
+    it("an operator's stop that ECS refuses: answered 202, the server back as it was, and GET /fleet says why", async () => {
+      install();
+      const [seeded] = await fake.seedTasks(1);
+      const manager = await start({ ADMIN_TOKEN: TOKEN });
+      await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
+      const headers = { authorization: `Bearer ${TOKEN}` };
+      type ServerView = { id: string; state: string; platformIds: { taskArn?: string }; lastRefusal?: { action: string; at: string; error: string } };
+      const seen = async () => ((await (await fetch(`${manager.url}/fleet`, { headers })).json()) as { servers: ServerView[] }).servers.find((s) => s.platformIds.taskArn === seeded.taskArn);
+      const before = await seen();
+      expect(before?.lastRefusal).toBeUndefined();
+
+      fake.failNext('StopTask', 1, accessDenied('ecs:StopTask', seeded.taskArn));
+      const stop = await fetch(`${manager.url}/fleet/servers/${before!.id}/stop`, { method: 'POST', headers });
+      expect(stop.status).toBe(202);
+      await waitFor('the refusal in the fleet view', async () => (await seen())?.lastRefusal !== undefined);
+
+      const after = await seen();
+      expect(after).toMatchObject({ state: 'ready', lastRefusal: { action: 'stop', error: expect.stringContaining('is not authorized to perform: ecs:StopTask') } });
+      expect(Date.parse(after!.lastRefusal!.at)).toBeGreaterThan(Date.parse(stop.headers.get('date')!) - 1000);
+      expect(fake.tasks().find((t) => t.taskArn === seeded.taskArn)?.lastStatus).toBe('RUNNING');
     });
 
     it('a resync adopts a task started by someone else and forgets one stopped by someone else, without stopping anything itself', async () => {

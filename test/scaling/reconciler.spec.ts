@@ -311,7 +311,7 @@ describe('Reconciler: stops and drains', () => {
     { outcome: 'succeeds', after: undefined },
     { outcome: 'fails', after: 'ready' },
   ])('a stop that $outcome leaves the server $after', async ({ outcome, after }) => {
-    const { registry, platform, prober, reconciler } = setUp([platformServer('a')]);
+    const { clock, registry, platform, prober, reconciler } = setUp([platformServer('a')]);
     reconciler.apply({ kind: 'stop', serverId: 'a', reason: 'operator' }, 'operator');
     expect(registry.stateOf('a')).toBe('stopping');
     expect(platform.stopOf('a').ref).toEqual({ id: 'a', platformIds: { task: 'task-a' } });
@@ -321,6 +321,8 @@ describe('Reconciler: stops and drains', () => {
     await reconciler.settle();
     expect(registry.stateOf('a')).toBe(after);
     if (after) {
+      // Why it is back, for the operator who was answered 202.
+      expect(registry.get('a')?.lastRefusal).toEqual({ action: 'stop', at: clock.now, error: 'throttled' });
       // Back in the fleet: probed and decided on again by the next pass.
       prober.answer('a', up(10, true));
       const decision = await reconciler.runPass();
@@ -364,6 +366,7 @@ describe('Reconciler: stops and drains', () => {
     else platform.drains[0].call.reject(new Error('tag failed'));
     await reconciler.settle();
     expect(registry.stateOf('a')).toBe(after);
+    expect(registry.get('a')?.lastRefusal).toEqual(outcome === 'fails' ? { action: kind === 'drain' ? 'drain' : 'undrain', at: clock.now, error: 'tag failed' } : undefined);
     expect(registry.get('a')?.drainingSince).toBe({ 'draining since the drain': clock.now, 'draining since the first drain': drainedAt, 'not draining': undefined }[since]);
   });
 

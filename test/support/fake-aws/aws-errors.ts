@@ -47,6 +47,20 @@ export function resourceNotFound(message: string): ResourceNotFoundException {
   return new ResourceNotFoundException({ message, $metadata: responseMetadata(400) });
 }
 
+/**
+ * What ECS answers a caller whose IAM policy does not allow the action: AccessDeniedException, a
+ * client error (HTTP 400) listed among the Common Errors of the ECS API Reference, never retried
+ * by the SDK. The message as AWS words it for a role.
+ */
+export function accessDenied(action: string, resource: string): ECSServiceException {
+  return new ECSServiceException({
+    name: 'AccessDeniedException',
+    message: `User: arn:aws:sts::123456789012:assumed-role/fleet-manager/i-0123456789abcdef0 is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+    $fault: 'client',
+    $metadata: responseMetadata(400),
+  });
+}
+
 /** EC2 answers every client error with a code such as `InvalidInstanceID.NotFound` as the error's name. */
 export function ec2ClientError(code: string, message: string): EC2ServiceException {
   return new EC2ServiceException({ name: code, message, $fault: 'client', $metadata: responseMetadata(400) });
