@@ -12,7 +12,6 @@ export interface Reservation {
   readonly holder: string | undefined;
 }
 
-/** One game server as the registry tracks it. Only the registry changes these records. */
 /**
  * An action on a server that its platform refused (ECS denying StopTask, say): the reconciler put
  * the server back as it was, and an operator who was answered 202 sees here why.
@@ -23,6 +22,7 @@ export interface PlatformRefusal {
   readonly error: string;
 }
 
+/** One game server as the registry tracks it. Only the registry changes these records. */
 export interface GameServer {
   readonly id: string;
   /** host:port handed to game clients; unknown while the platform is still placing the server. */
