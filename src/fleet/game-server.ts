@@ -12,12 +12,16 @@ export interface Reservation {
   readonly holder: string | undefined;
 }
 
+/** The actions on a server that its platform may refuse, as an operator names them. */
+export const REFUSED_ACTIONS = ['stop', 'drain', 'undrain'] as const;
+export type RefusedAction = (typeof REFUSED_ACTIONS)[number];
+
 /**
  * An action on a server that its platform refused (ECS denying StopTask, say): the reconciler put
  * the server back as it was, and an operator who was answered 202 sees here why.
  */
 export interface PlatformRefusal {
-  readonly action: 'stop' | 'drain' | 'undrain';
+  readonly action: RefusedAction;
   readonly at: number;
   readonly error: string;
 }

@@ -2,9 +2,10 @@ import { MARGIN_MODES, MarginMode } from '../config/settings';
 import type { TuningChange } from '../scaling/policy-tuning';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SERVER_STATES, ServerState } from '../domain/server-state';
+import { REFUSED_ACTIONS, RefusedAction } from '../fleet/game-server';
 
 export class PlatformRefusalDto {
-  @ApiProperty({ enum: ['stop', 'drain', 'undrain'] }) action!: 'stop' | 'drain' | 'undrain';
+  @ApiProperty({ enum: REFUSED_ACTIONS }) action!: RefusedAction;
   @ApiProperty({ example: '2026-12-02T10:15:00.000Z' }) at!: string;
   @ApiProperty({ example: 'User is not authorized to perform: ecs:StopTask' }) error!: string;
 }

@@ -35,7 +35,8 @@ export interface RecordedTrace {
 
 /**
  * The demand per minute over the last week, for replay: places handed out (and how many of them
- * ended a wait), players turned away, places in use. Bounded: a ring of DEMAND_RECORD_MINUTES, about 300 KB. Fed by every pass.
+ * ended a wait), players turned away, places in use. Bounded: a ring of DEMAND_RECORD_MINUTES,
+ * about 300 KB. Fed by every pass.
  */
 export class DemandRecord {
   private readonly ring: Minute[] = Array.from({ length: DEMAND_RECORD_MINUTES }, () => ({ index: -1, handedOut: 0, waitsServed: 0, turnedAway: 0, inUse: 0 }));
