@@ -8,7 +8,7 @@ const LAYERS = [
   'config', // settings, read once
   'domain', // the shared vocabulary: server states, actions, snapshots, platform records, allocation outcomes
   'concurrency', // the one worker pool
-  'http', // security headers and connection limits of the HTTP server
+  'http', // security headers, connection limits and request headers read (Bearer credentials) of the HTTP server
   'lifecycle', // shutdown, and the acting fence every change passes
   'logging',
   'metrics',

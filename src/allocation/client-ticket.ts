@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { bearerCredentials } from '../http/bearer-credentials';
 
 /**
  * A ticket: `v1.<expiry>.<signature>`, where the expiry is in Unix seconds and the signature is
@@ -6,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * studio's backend that knows its player issues one; the game client sends it as
  * `Authorization: Bearer <ticket>`.
  */
-const TICKET = /^Bearer (v1\.(\d{1,12}))\.([A-Za-z0-9_-]{43})$/;
+const TICKET = /^(v1\.(\d{1,12}))\.([A-Za-z0-9_-]{43})$/;
 
 /** Why a request's ticket was refused. */
 export type TicketRefusal = 'missing' | 'malformed' | 'forged' | 'expired';
@@ -36,7 +37,7 @@ export class TicketCheck {
   /** Undefined if `authorization` carries a ticket signed with the secret and not yet expired, else why not. */
   refusalOf(authorization: string | undefined, now: number): TicketRefusal | undefined {
     if (authorization === undefined) return 'missing';
-    const ticket = TICKET.exec(authorization);
+    const ticket = TICKET.exec(bearerCredentials(authorization) ?? '');
     if (!ticket) return 'malformed';
     const [, payload, expiresAt, signature] = ticket;
     // Constant time: how much of a forged signature is right must not show in how long the answer takes.

@@ -2,8 +2,10 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, NotFound
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Settings } from '../config/settings';
+import { bearerCredentials } from '../http/bearer-credentials';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+const TOKEN_FORM = /^\S+$/;
 
 /**
  * Operator endpoints exist only when ADMIN_TOKEN is set (404 otherwise, as if absent), and need
@@ -21,9 +23,9 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (!this.expected) throw new NotFoundException();
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-    const match = /^Bearer (\S+)$/.exec(header ?? '');
-    if (!match) throw new UnauthorizedException('operator endpoints need Authorization: Bearer <ADMIN_TOKEN>');
-    if (!timingSafeEqual(digest(match[1]), this.expected)) throw new ForbiddenException('wrong token');
+    const token = bearerCredentials(header);
+    if (!token || !TOKEN_FORM.test(token)) throw new UnauthorizedException('operator endpoints need Authorization: Bearer <ADMIN_TOKEN>');
+    if (!timingSafeEqual(digest(token), this.expected)) throw new ForbiddenException('wrong token');
     return true;
   }
 }

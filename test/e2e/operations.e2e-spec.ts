@@ -147,6 +147,11 @@ describe('operations', () => {
       expect(JSON.stringify(answer.body)).not.toContain(TOKEN);
     });
 
+    it('take the scheme in any case (RFC 9110), as some HTTP libraries send it', async () => {
+      manager = await startManager({ ADMIN_TOKEN: TOKEN });
+      expect((await call(manager, 'GET', '/fleet', { authorization: `bearer ${TOKEN}` })).status).toBe(200);
+    });
+
     it('show the whole fleet with totals and margins', async () => {
       manager = await startManager({ ADMIN_TOKEN: TOKEN });
       await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
