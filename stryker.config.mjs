@@ -2,8 +2,10 @@
  * `npm run mutate`: mutation testing (StrykerJS) of the code where a wrong line costs players or
  * money: the policy and its adaptive margin and schedule, the 7-day demand record, the registry, the places each client
  * holds and the clients still waiting, the prober and its health report's parsing, the reconciler, the settings (also those
- * changed at run time), the platforms' decisions (the ECS game port, the drain time) and the
- * lease decision. Not part of `npm test`: it runs the unit tests of that code once per mutant.
+ * changed at run time), the platforms' decisions (the ECS game port, the drain time), the
+ * lease decision, and the public endpoint's defences (the client's key and limits, tickets, the
+ * headers read, the connections held). Not part of `npm test`: it runs the unit tests of that
+ * code once per mutant.
  * Its score and the surviving mutants are in docs/mutation-testing.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
@@ -16,7 +18,7 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // The unit tests of the mutated code; the end-to-end tests would take minutes per mutant.
-    config: { testRegex: 'test/(scaling|fleet|config|leadership/lease-decision|platform/(game-endpoint|draining-since))[^/]*(/[^/]+)?\\.spec\\.ts$' },
+    config: { testRegex: 'test/(scaling|fleet|config|allocation|http|leadership/lease-decision|platform/(game-endpoint|draining-since))[^/]*(/[^/]+)?\\.spec\\.ts$' },
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
@@ -40,6 +42,12 @@ export default {
     'src/platform/ecs/game-endpoint.ts',
     'src/platform/draining-since.ts',
     'src/leadership/lease-decision.ts',
+    'src/allocation/client-key-of.ts',
+    'src/allocation/client-limits.ts',
+    'src/allocation/client-ticket.ts',
+    'src/allocation/retry-after.ts',
+    'src/http/header-value.ts',
+    'src/http/http-limits.ts',
   ],
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

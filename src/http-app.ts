@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import { Settings } from './config/settings';
 import { SettingsSource } from './config/settings.module';
 import { JSON_API_HEADERS } from './http/json-api-headers';
-import { BODY_LIMIT_BYTES, maxClientConnections } from './http/http-limits';
+import { BODY_LIMIT_BYTES, maxClientConnections, openFileLimit } from './http/http-limits';
 import { serveOpenApi } from './openapi';
 import { securityHeadersHook } from './http/security-headers';
 
@@ -65,7 +65,7 @@ export async function createHttpApp(source: SettingsSource = {}): Promise<NestFa
       });
       if (split) operatorServer = createServer(serverOptions, nest);
       // Beyond this, new connections are closed at once, so that clients can never take the descriptors the probes need.
-      server.maxConnections = maxClientConnections(settings.HTTP_MAX_CONNECTIONS, Math.max(settings.MAX_SERVERS, settings.PROBE_CONCURRENCY));
+      server.maxConnections = maxClientConnections(settings.HTTP_MAX_CONNECTIONS, Math.max(settings.MAX_SERVERS, settings.PROBE_CONCURRENCY), openFileLimit());
       return server;
     },
   });

@@ -17,14 +17,14 @@ const FALLBACK_MAX_CONNECTIONS = 4096;
  * descriptor limit leaves. The probes keep one connection alive per game server (MAX_SERVERS at
  * most), and open up to PROBE_CONCURRENCY at once.
  */
-export function maxClientConnections(configured: number | undefined, probeSockets: number, openFiles = openFileLimit()): number {
+export function maxClientConnections(configured: number | undefined, probeSockets: number, openFiles: number | undefined): number {
   if (configured !== undefined) return configured;
   if (openFiles === undefined) return FALLBACK_MAX_CONNECTIONS;
   return Math.max(1, openFiles - probeSockets - RESERVED_DESCRIPTORS);
 }
 
 /** The soft limit of open files of this process, from /proc/self/limits; undefined where there is none, or no limit. */
-function openFileLimit(): number | undefined {
+export function openFileLimit(): number | undefined {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
     const soft = Number(line?.split(/\s{2,}/)[1]);

@@ -113,6 +113,31 @@ describe('ClientLimits: the client nearest each limit, in /metrics', () => {
     expect(await peaks(metrics)).toEqual({ allocations_per_minute: 0.7, reserved_places: 0.75 });
   });
 
+  it('a client at half the limit per minute counts, until its minute ends', async () => {
+    const T0 = Date.parse('2026-12-02T12:00:00Z');
+    jest.useFakeTimers({ now: T0 });
+    try {
+      const { limits: clientLimits, metrics } = limitsOf({ CLIENT_ALLOCATIONS_PER_MINUTE: 10 });
+      for (let i = 0; i < 5; i++) await admitted(clientLimits, client('198.51.100.1'));
+      expect(await peaks(metrics)).toMatchObject({ allocations_per_minute: 0.5 });
+      jest.setSystemTime(T0 + 59_999);
+      expect(await peaks(metrics)).toMatchObject({ allocations_per_minute: 0.5 });
+      // The limiter starts the client's count afresh now: what it used is no longer near the limit.
+      jest.setSystemTime(T0 + 60_000);
+      expect(await peaks(metrics)).toMatchObject({ allocations_per_minute: 0 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('without a limit of places held, that share is 0', async () => {
+    const { registry, metrics } = limitsOf({ CLIENT_RESERVED_PLACES: 0 });
+    registry.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', version: 'v1', outdated: false, platformIds: {} }], Date.now());
+    registry.recordProbe('a', { ok: true, report: { availableCapacity: 10, readyToClose: false } }, Date.now());
+    registry.allocate(Date.now(), { address: '198.51.100.1', id: 'alice' });
+    expect(await peaks(metrics)).toMatchObject({ reserved_places: 0 });
+  });
+
   it('a client cut off shows as 1, and clients below half the limit per minute are not remembered', async () => {
     const { limits: clientLimits, metrics } = limitsOf({ CLIENT_ALLOCATIONS_PER_MINUTE: 10 });
     for (let i = 0; i < 4; i++) await admitted(clientLimits, client('198.51.100.1'));
