@@ -46,6 +46,7 @@ export default {
     'src/allocation/client-limits.ts',
     'src/allocation/client-ticket.ts',
     'src/allocation/retry-after.ts',
+    'src/http/bearer-credentials.ts',
     'src/http/header-value.ts',
     'src/http/http-limits.ts',
   ],
