@@ -102,7 +102,14 @@ export class ClientApi {
     const client = clientKeyOf(request, this.trustedProxies);
     if (!client) return send(response, 400, { error: CLIENT_ID_RULE } satisfies NoRoomDto);
     this.allocation.allocateFor(client).then(
-      (outcome) => answerOutcome(response, outcome),
+      (outcome) => {
+        // Thrown here, an error would reject a promise nobody holds: an unhandled rejection ends the process.
+        try {
+          answerOutcome(response, outcome);
+        } catch (error) {
+          this.fail(request, response, error);
+        }
+      },
       (error: unknown) => this.fail(request, response, error),
     );
   }
