@@ -19,12 +19,24 @@ const IPV6_CLIENT_PREFIX = 64;
 /** Who sent `request` (ClientKey), or undefined if its Fleet-Client-Id header is malformed. */
 export function clientKeyOf(request: IncomingMessage, trustedProxies: TrustedProxies | undefined): ClientKey | undefined {
   // Trusting no proxy, the peer is the client: no need to parse X-Forwarded-For on every request.
-  const peer = trustedProxies ? proxyaddr(request, trustedProxies) : request.socket.remoteAddress;
+  const peer = trustedProxies ? withoutPort(proxyaddr(request, trustedProxies)) : request.socket.remoteAddress;
   // A peer already gone has no address; its answer will go nowhere either.
   const address = clientAddress(peer ?? 'unknown');
   const id = headerValue(request, 'fleet-client-id');
   if (id === undefined) return { address };
   return CLIENT_ID_FORM.test(id) ? { address, id } : undefined;
+}
+
+/**
+ * Some load balancers forward the client's port too (Azure Application Gateway writes `ip:port`,
+ * `[ipv6]:port`). A port is a connection, not a client: kept, every connection would be a new
+ * client with limits of its own.
+ */
+function withoutPort(forwarded: string): string {
+  const ipv4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(forwarded);
+  if (ipv4) return ipv4[1];
+  const ipv6 = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$/.exec(forwarded);
+  return ipv6 ? ipv6[1] : forwarded;
 }
 
 function clientAddress(address: string): string {

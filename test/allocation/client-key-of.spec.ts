@@ -19,6 +19,9 @@ describe('clientKeyOf: who asks for a place', () => {
     { case: 'X-Forwarded-For from an untrusted peer is ignored', peer: '198.51.100.7', headers: [['x-forwarded-for', '203.0.113.9']], expected: { address: '198.51.100.7' } },
     { case: 'behind a trusted proxy, the client it names', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '203.0.113.9']], expected: { address: '203.0.113.9' } },
     { case: 'behind a trusted proxy, an IPv6 client by its /64', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '2001:db8:9::77']], expected: { address: '2001:db8:9::/64' } },
+    { case: 'behind a trusted proxy that adds the port, the client without it', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '203.0.113.9:40000']], expected: { address: '203.0.113.9' } },
+    { case: 'behind a trusted proxy that adds the port, an IPv6 client by its /64', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '[2001:db8:9::77]:443']], expected: { address: '2001:db8:9::/64' } },
+    { case: 'behind a trusted proxy, an IPv6 client in brackets', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '[2001:db8:9::77]']], expected: { address: '2001:db8:9::/64' } },
     // A proxy is trusted to name the client, not to write an address: what it wrote is the key, never a 500.
     { case: 'behind a trusted proxy, a forwarded value that is no address, as written', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', 'unknown:0']], expected: { address: 'unknown:0' } },
     { case: 'with the id it names itself by', peer: '198.51.100.7', headers: [['fleet-client-id', 'player-42.a_b~c']], expected: { address: '198.51.100.7', id: 'player-42.a_b~c' } },
