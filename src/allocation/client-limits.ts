@@ -12,6 +12,8 @@ const CUT_OFF_LINES = 10;
 
 /** Clients past this share of CLIENT_ALLOCATIONS_PER_MINUTE are remembered for the metric of the nearest one; the others cannot be nearest. */
 const NEAR_SHARE = 0.5;
+/** How often remembering a client near the limit first forgets those whose minute ended: once per window of the limit. */
+const NEAR_SWEEP_MS = 60_000;
 
 /** Each limit's setting, and what it counts, for the log line of a client cut off. */
 const LIMIT_TEXT: Readonly<Record<ClientLimit, { readonly setting: 'CLIENT_ALLOCATIONS_PER_MINUTE' | 'CLIENT_RESERVED_PLACES'; readonly counts: string }>> = {
@@ -35,6 +37,7 @@ export class ClientLimits {
   private readonly lines = new RateLimiterMemory({ points: CUT_OFF_LINES, duration: 60 });
   /** Clients past NEAR_SHARE of the limit per minute: requests counted, and when their minute ends. */
   private readonly nearPerMinute = new Map<string, { readonly used: number; readonly until: number }>();
+  private nearSweptAt = 0;
 
   constructor(
     private readonly settings: Settings,
@@ -63,9 +66,7 @@ export class ClientLimits {
     if (!this.perMinute) return Promise.resolve(next(undefined));
     return this.perMinute.consume(client.address).then(
       (counted) => {
-        if (counted.consumedPoints >= NEAR_SHARE * this.settings.CLIENT_ALLOCATIONS_PER_MINUTE) {
-          this.nearPerMinute.set(client.address, { used: counted.consumedPoints, until: Date.now() + counted.msBeforeNext });
-        }
+        if (counted.consumedPoints >= NEAR_SHARE * this.settings.CLIENT_ALLOCATIONS_PER_MINUTE) this.rememberNear(client.address, counted);
         return next(undefined);
       },
       (refusal: unknown) => {
@@ -88,12 +89,24 @@ export class ClientLimits {
     return waitSeconds;
   }
 
-  private peakShares(now: number): Record<ClientLimit, number> {
-    let perMinute = 0;
-    for (const [address, { used, until }] of this.nearPerMinute) {
-      if (until <= now) this.nearPerMinute.delete(address);
-      else perMinute = Math.max(perMinute, used / this.settings.CLIENT_ALLOCATIONS_PER_MINUTE);
+  private rememberNear(address: string, counted: RateLimiterRes): void {
+    const now = Date.now();
+    // Scrapes of /metrics forget ended minutes too, but a manager nobody scrapes must not pile addresses up.
+    if (now - this.nearSweptAt >= NEAR_SWEEP_MS) {
+      this.nearSweptAt = now;
+      this.forgetEndedMinutes(now);
     }
+    this.nearPerMinute.set(address, { used: counted.consumedPoints, until: now + counted.msBeforeNext });
+  }
+
+  private forgetEndedMinutes(now: number): void {
+    for (const [address, { until }] of this.nearPerMinute) if (until <= now) this.nearPerMinute.delete(address);
+  }
+
+  private peakShares(now: number): Record<ClientLimit, number> {
+    this.forgetEndedMinutes(now);
+    let perMinute = 0;
+    for (const { used } of this.nearPerMinute.values()) perMinute = Math.max(perMinute, used / this.settings.CLIENT_ALLOCATIONS_PER_MINUTE);
     const most = this.settings.CLIENT_RESERVED_PLACES;
     let held = 0;
     if (most > 0) for (const count of this.registry.heldByClient(now).values()) held = Math.max(held, count);

@@ -130,6 +130,23 @@ describe('ClientLimits: the client nearest each limit, in /metrics', () => {
     }
   });
 
+  it('forgets clients whose minute ended even if nobody scrapes /metrics', async () => {
+    const T0 = Date.parse('2026-12-02T12:00:00Z');
+    jest.useFakeTimers({ now: T0 });
+    try {
+      const { limits: clientLimits } = limitsOf({ CLIENT_ALLOCATIONS_PER_MINUTE: 2 });
+      // The map behind the metric: nothing else shows how many addresses it keeps.
+      const remembered = () => (clientLimits as unknown as { nearPerMinute: Map<string, unknown> }).nearPerMinute.size;
+      for (let minute = 0; minute < 5; minute++) {
+        jest.setSystemTime(T0 + minute * 61_000);
+        for (let n = 0; n < 100; n++) await admitted(clientLimits, client(`198.51.${minute}.${n}`));
+      }
+      expect(remembered()).toBe(100);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('without a limit of places held, that share is 0', async () => {
     const { registry, metrics } = limitsOf({ CLIENT_RESERVED_PLACES: 0 });
     registry.rebuild([{ id: 'a', address: 'a:7777', probeAddress: 'a:7777', version: 'v1', outdated: false, platformIds: {} }], Date.now());
