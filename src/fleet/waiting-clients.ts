@@ -8,6 +8,14 @@ import type { ClientKey } from '../domain/client-key';
  */
 export const WAIT_MEMORY_MS = 120_000;
 
+/**
+ * The waiting clients remembered at most: about 18 MB with ids of 128 characters. Ids cost a
+ * client nothing: one that sends a new id with each request while the fleet is full (the limit
+ * per minute lets one address send 600) would otherwise fill the memory until the sweep. Past it
+ * a new id counts as a client without one, a player each try: the demand is overstated, never lost.
+ */
+export const MAX_WAITING_CLIENTS = 50_000;
+
 /** What one refusal of a waiting client counts for. */
 export interface Refusal {
   /** It begins a wait: a new player turned away (new demand). */
@@ -42,6 +50,7 @@ export class WaitingClients {
     this.sweepNowAndThen(now);
     const key = keyOf(client.address, client.id);
     const last = this.waiting.get(key);
+    if (last === undefined && this.waiting.size >= MAX_WAITING_CLIENTS) return EVERY_TRY;
     this.waiting.set(key, { at: now, round: this.round });
     const began = last === undefined || now - last.at > WAIT_MEMORY_MS;
     return { began, firstInRound: began || last.round !== this.round };

@@ -1,4 +1,4 @@
-import { WAIT_MEMORY_MS, WaitingClients } from '../../src/fleet/waiting-clients';
+import { MAX_WAITING_CLIENTS, WAIT_MEMORY_MS, WaitingClients } from '../../src/fleet/waiting-clients';
 import { MAX_RETRY_AFTER_SECONDS } from '../../src/allocation/retry-after';
 
 const T0 = 1_000_000;
@@ -79,6 +79,20 @@ describe('WaitingClients: a client that names itself is one player while it wait
     // The sweep comes with the first refusal a whole WAIT_MEMORY_MS after the last one.
     waiting.turnedAway({ address: ADDRESS, id: 'late' }, T0 + 2 * WAIT_MEMORY_MS);
     expect((waiting as unknown as { waiting: Map<string, unknown> }).waiting.size).toBe(1);
+  });
+
+  it('remembers MAX_WAITING_CLIENTS at most: past them a new id is a player each try, as a client without one', () => {
+    const waiting = new WaitingClients();
+    // One address rotating ids while the fleet is full: each id is a new wait.
+    for (let i = 0; i < MAX_WAITING_CLIENTS; i++) waiting.turnedAway({ address: ADDRESS, id: `rotated-${i}` }, T0 + i);
+    const size = () => (waiting as unknown as { waiting: Map<string, unknown> }).waiting.size;
+    expect(size()).toBe(MAX_WAITING_CLIENTS);
+    const late = { address: ADDRESS, id: 'one-more' };
+    expect(waiting.turnedAway(late, T0 + MAX_WAITING_CLIENTS)).toEqual({ began: true, firstInRound: true });
+    expect(waiting.turnedAway(late, T0 + MAX_WAITING_CLIENTS + 1)).toEqual({ began: true, firstInRound: true });
+    expect(size()).toBe(MAX_WAITING_CLIENTS);
+    // A client remembered before the map filled still waits as one player.
+    expect(waiting.turnedAway({ address: ADDRESS, id: 'rotated-0' }, T0 + MAX_WAITING_CLIENTS + 2)).toEqual({ began: false, firstInRound: false });
   });
 
   it('counts no wait for a client without an id: each of its tries was a player of its own', () => {
