@@ -26,10 +26,15 @@ export function maxClientConnections(configured: number | undefined, probeSocket
 /** The soft limit of open files of this process, from /proc/self/limits; undefined where there is none, or no limit. */
 export function openFileLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.split(/\s{2,}/)[1]);
-    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+    return openFileLimitIn(readFileSync('/proc/self/limits', 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The soft limit of open files in the text of /proc/<pid>/limits (proc(5)); undefined if it has none, or no limit. */
+export function openFileLimitIn(limits: string): number | undefined {
+  const line = limits.split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = Number(line?.split(/\s{2,}/)[1]);
+  return Number.isInteger(soft) && soft > 0 ? soft : undefined;
 }

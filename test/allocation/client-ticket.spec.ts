@@ -17,6 +17,7 @@ describe('TicketCheck: the tickets of game clients, when CLIENT_TICKET_SECRET is
     { case: 'another scheme', authorization: `Basic ${valid}`, expected: 'malformed' },
     { case: 'anything before the scheme', authorization: `xBearer ${valid}`, expected: 'malformed' },
     { case: 'no space after the scheme', authorization: `Bearer${valid}`, expected: 'malformed' },
+    { case: 'anything between the scheme and the ticket', authorization: `Bearer x${valid}`, expected: 'malformed' },
     { case: 'no version', authorization: bearer(valid.slice(3)), expected: 'malformed' },
     { case: 'a signature cut short', authorization: bearer(valid.slice(0, -1)), expected: 'malformed' },
     { case: 'trailing characters', authorization: bearer(`${valid}.x`), expected: 'malformed' },
