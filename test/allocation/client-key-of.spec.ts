@@ -22,6 +22,13 @@ describe('clientKeyOf: who asks for a place', () => {
     { case: 'behind a trusted proxy that adds the port, the client without it', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '203.0.113.9:40000']], expected: { address: '203.0.113.9' } },
     { case: 'behind a trusted proxy that adds the port, an IPv6 client by its /64', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '[2001:db8:9::77]:443']], expected: { address: '2001:db8:9::/64' } },
     { case: 'behind a trusted proxy, an IPv6 client in brackets', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', '[2001:db8:9::77]']], expected: { address: '2001:db8:9::/64' } },
+    ...['x203.0.113.9:40000', '203.0.113.9:40000x', 'x[2001:db8:9::77]:443', '[2001:db8:9::77]:443x'].map((forwarded) => ({
+      case: `behind a trusted proxy, ${forwarded}, an address and port among other text, as written`,
+      peer: '10.0.0.5',
+      trusted: '10.0.0.0/16',
+      headers: [['x-forwarded-for', forwarded]] as [string, string][],
+      expected: { address: forwarded },
+    })),
     // A proxy is trusted to name the client, not to write an address: what it wrote is the key, never a 500.
     { case: 'behind a trusted proxy, a forwarded value that is no address, as written', peer: '10.0.0.5', trusted: '10.0.0.0/16', headers: [['x-forwarded-for', 'unknown:0']], expected: { address: 'unknown:0' } },
     { case: 'with the id it names itself by', peer: '198.51.100.7', headers: [['fleet-client-id', 'player-42.a_b~c']], expected: { address: '198.51.100.7', id: 'player-42.a_b~c' } },
