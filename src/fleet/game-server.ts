@@ -57,8 +57,20 @@ export interface GameServer {
   consecutiveFailures: number;
   lastProbeAt?: number;
   lastHealthyAt?: number;
+  /** When a place on it was last handed out. */
+  lastHandedOutAt?: number;
   /** The last action on it that the platform refused, if any. */
   lastRefusal?: PlatformRefusal;
+}
+
+/**
+ * Whether the server's last good report, that it was empty and could close (`ready_to_close`),
+ * still holds: not if a place was handed out since. That player may have joined after the report;
+ * if the server stopped answering then, its place soon times out (RESERVATION_TIMEOUT) and only
+ * this shows that its game may be in progress.
+ */
+export function reportedEmpty(server: GameServer): boolean {
+  return server.readyToClose && !(server.lastHandedOutAt !== undefined && server.lastHandedOutAt >= (server.lastHealthyAt ?? -Infinity));
 }
 
 /** Derives the state from the facts, so that no two fields can disagree about it. */

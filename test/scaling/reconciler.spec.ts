@@ -370,6 +370,28 @@ describe('Reconciler: stops and drains', () => {
     expect(registry.get('a')?.drainingSince).toBe({ 'draining since the drain': clock.now, 'draining since the first drain': drainedAt, 'not draining': undefined }[since]);
   });
 
+  it('a server whose last report said it was empty, handed a player since, keeps its grace once the place times out', async () => {
+    const ids = ['a', 'b', 'c'];
+    const { clock, registry, platform, prober, reconciler } = setUp(ids.map((id) => platformServer(id)), { MIN_SERVERS: 3, DOWNSCALE_MARGIN: 100, RESERVATION_TIMEOUT: 15 });
+    for (const id of ids) prober.answer(id, up(10, true));
+    await reconciler.runPass();
+    // A player gets a place; before the next report shows it, the server stops answering the manager (its game goes on).
+    const victim = registry.allocate(clock.now).allocation?.serverId as string;
+    prober.answer(victim, down);
+    const stopsOfVictim = () => platform.stops.filter((stop) => stop.ref.id === victim).length;
+    const grace = new Settings().UNHEALTHY_PLAYER_GRACE * 1000;
+    const lastHealthyAt = clock.now;
+    // Well past RESERVATION_TIMEOUT, when the place no longer counts, and up to the grace.
+    while (clock.now + 2_000 < lastHealthyAt + grace) {
+      clock.now += 2_000;
+      await reconciler.runPass();
+      expect({ at: clock.now - lastHealthyAt, stops: stopsOfVictim() }).toEqual({ at: clock.now - lastHealthyAt, stops: 0 });
+    }
+    clock.now = lastHealthyAt + grace;
+    await reconciler.runPass();
+    expect(stopsOfVictim()).toBe(1);
+  });
+
   it.each(['stop', 'drain', 'reactivate'] as const)('a %s of a server the fleet does not know asks nothing of the platform', async (kind) => {
     const { platform, reconciler } = setUp([platformServer('a')]);
     reconciler.apply({ kind, serverId: 'gone', reason: 'operator' } as never, 'operator');
