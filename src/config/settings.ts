@@ -153,7 +153,7 @@ export class Settings {
   @toNumber() @IsInt(WHOLE(1)) @Min(1, WHOLE(1))
   UNHEALTHY_THRESHOLD = 3;
 
-  /** Seconds a server whose last good report showed players is kept while its probes fail. */
+  /** Seconds a server whose last good report showed players (or that got a player since) is kept while its probes fail. */
   @seconds()
   UNHEALTHY_PLAYER_GRACE = 180;
 
