@@ -5,7 +5,7 @@ import { ServerView } from '../domain/fleet-snapshot';
 import { ClientKey } from '../domain/client-key';
 import { ClientHolds } from './client-holds';
 import Denque from 'denque';
-import { GameServer, PlatformRefusal, Reservation, reportedEmpty, stateOf } from './game-server';
+import { GameServer, PlatformRefusal, Reservation, stateOf } from './game-server';
 import { HealthReport, ProbeResult } from './health-report';
 import { WaitingClients } from './waiting-clients';
 import { ServerState } from '../domain/server-state';
@@ -254,7 +254,7 @@ export class FleetRegistry {
     // Every reservation has the same fields from the start, holder or none: one shape for V8 on the hot path.
     const reservation: Reservation = { at: now, released: false, holder: client?.address };
     target.reservations.push(reservation);
-    target.lastHandedOutAt = now;
+    target.readyToClose = false;
     if (client) this.holds.add(client, reservation, target);
     if (this.waiting.served(client, now)) this.waitsServed += 1;
     this.handedOut += 1;
@@ -313,7 +313,7 @@ export class FleetRegistry {
       state: stateOf(server),
       free: this.freeOf(server, now),
       reserved: server.reservations.length,
-      readyToClose: reportedEmpty(server),
+      readyToClose: server.readyToClose,
       consecutiveFailures: server.consecutiveFailures,
       launchedAt: server.launchedAt,
       lastHealthyAt: server.lastHealthyAt,

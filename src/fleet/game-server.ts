@@ -46,6 +46,11 @@ export interface GameServer {
   stopping: boolean;
   /** available_capacity of the last good health report. */
   reportedCapacity: number;
+  /**
+   * ready_to_close of the last good health report, until a place is handed out on the server: that
+   * player may join after the report, and if the server then stops answering, its place times out
+   * (RESERVATION_TIMEOUT) while its game goes on. The next good report says again.
+   */
   readyToClose: boolean;
   /**
    * The places handed out since the server's own report last showed players arriving, oldest
@@ -57,20 +62,8 @@ export interface GameServer {
   consecutiveFailures: number;
   lastProbeAt?: number;
   lastHealthyAt?: number;
-  /** When a place on it was last handed out. */
-  lastHandedOutAt?: number;
   /** The last action on it that the platform refused, if any. */
   lastRefusal?: PlatformRefusal;
-}
-
-/**
- * Whether the server's last good report, that it was empty and could close (`ready_to_close`),
- * still holds: not if a place was handed out since. That player may have joined after the report;
- * if the server stopped answering then, its place soon times out (RESERVATION_TIMEOUT) and only
- * this shows that its game may be in progress.
- */
-export function reportedEmpty(server: GameServer): boolean {
-  return server.readyToClose && !(server.lastHandedOutAt !== undefined && server.lastHandedOutAt >= (server.lastHealthyAt ?? -Infinity));
 }
 
 /** Derives the state from the facts, so that no two fields can disagree about it. */

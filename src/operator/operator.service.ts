@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { FleetRegistry } from '../fleet/fleet.registry';
-import { GameServer, reportedEmpty, stateOf } from '../fleet/game-server';
+import { GameServer, stateOf } from '../fleet/game-server';
 import { countByState, ServerState } from '../domain/server-state';
 import { Leadership } from '../leadership/leadership.service';
 import { GAME_SERVER_PLATFORM, GameServerPlatform } from '../platform/game-server-platform';
@@ -71,7 +71,7 @@ export class OperatorService {
 
   stop(id: string, force: boolean): ServerActionResultDto {
     const server = this.require(id, ['launching', 'ready', 'draining', 'unhealthy'], 'stop');
-    const hasPlayers = stateOf(server) !== 'launching' && (!reportedEmpty(server) || server.reservations.length > 0);
+    const hasPlayers = stateOf(server) !== 'launching' && (!server.readyToClose || server.reservations.length > 0);
     if (hasPlayers && !force) {
       throw new ConflictException(`server ${id} has players (or places handed out); drain it first, or stop it with force=true`);
     }
