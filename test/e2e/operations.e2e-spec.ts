@@ -97,8 +97,9 @@ describe('operations', () => {
 
   describe('GET /metrics', () => {
     it('counts what happened in a real scenario: allocations by outcome, launches, platform calls, probe failures, replacements', async () => {
-      // Places handed out and never taken keep a failing server for UNHEALTHY_PLAYER_GRACE until they expire: here after 1 s.
-      manager = await startManager({ SERVER_CAPACITY: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '5', MAX_SERVERS: '1', RESERVATION_TIMEOUT: '1' });
+      // A failing server handed places keeps UNHEALTHY_PLAYER_GRACE until a good report says it is empty, and a killed
+      // server sends none: whether one came between the places and the kill is a race, so the grace is 1 s here.
+      manager = await startManager({ SERVER_CAPACITY: '3', UPSCALE_MARGIN: '1', DOWNSCALE_MARGIN: '5', MAX_SERVERS: '1', RESERVATION_TIMEOUT: '1', UNHEALTHY_PLAYER_GRACE: '1' });
       await waitFor('one ready server', async () => (await acceptingServers(manager)).length === 1);
       for (let i = 0; i < 4; i++) await getJson(`${manager.url}/available-gameserver/`);
 
