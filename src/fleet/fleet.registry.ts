@@ -209,10 +209,10 @@ export class FleetRegistry {
     return this.all().filter((s): s is GameServer & { probeAddress: string } => s.probeAddress !== undefined && !s.stopping);
   }
 
-  /** Applies one probe's result; answers the state change it caused, if any. */
+  /** Applies one probe's result; answers the state change it caused, if any. A probe never sent teaches nothing. */
   recordProbe(id: string, result: ProbeResult, now: number): StateChange | undefined {
     const server = this.servers.get(id);
-    if (!server) return undefined;
+    if (!server || (!result.ok && result.unsent)) return undefined;
     const from = stateOf(server);
     server.lastProbeAt = now;
     if (result.ok) {

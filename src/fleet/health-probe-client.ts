@@ -6,6 +6,14 @@ import { inParallel } from '../concurrency/in-parallel';
 const MAX_BODY_BYTES = 16 * 1024;
 const PROBE_HEADERS = { accept: 'application/json' } as const;
 
+/**
+ * Errors of socket(2) and connect(2) that say the manager ran out of something of its own, never
+ * that the server failed: descriptors (EMFILE, ENFILE), kernel memory (ENOBUFS, ENOMEM), local
+ * ports (EADDRNOTAVAIL: every ephemeral port in use). Counted against the servers, a descriptor
+ * leak of the manager's would fail its fleet a server at a time, too slowly to look like an outage.
+ */
+const UNSENT_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
+
 export interface HealthProbeOptions {
   readonly timeoutMs: number;
   /** Probes in flight at once in probeAll. */
@@ -48,7 +56,7 @@ export class HealthProbeClient {
         if (abandon) request?.destroy();
         resolve(result);
       };
-      const fail = (error: unknown) => finish({ ok: false, error: describe(error) }, true);
+      const fail = (error: unknown) => finish(failure(error), true);
       const dueAt = Date.now() + this.timeoutMs;
       const timedOut = (again: boolean) => {
         // A timer this late means the prober itself stalled (a long GC, a paused VM or container):
@@ -141,6 +149,12 @@ function readCapped(response: IncomingMessage, limit: number): Promise<string | 
 function statusError(status: number): string {
   const redirect = status >= 300 && status < 400 ? ' (a redirect: probes never follow one)' : '';
   return `health endpoint answered HTTP ${status}${redirect}`;
+}
+
+function failure(error: unknown): ProbeResult {
+  const { code } = (error ?? {}) as { code?: string };
+  const result = { ok: false, error: describe(error) } as const;
+  return code !== undefined && UNSENT_ERRORS.has(code) ? { ...result, unsent: true } : result;
 }
 
 function describe(error: unknown): string {

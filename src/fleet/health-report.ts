@@ -6,8 +6,13 @@ export interface HealthReport {
   readonly readyToClose: boolean;
 }
 
-export type ProbeResult = { readonly ok: true; readonly report: HealthReport } | { readonly ok: false; readonly error: string };
-
+/**
+ * What a probe found. `unsent`: the probe never left the manager, for want of its own resources
+ * (descriptors, ports, memory): that says nothing of the server, and must never count against it.
+ */
+export type ProbeResult =
+  | { readonly ok: true; readonly report: HealthReport }
+  | { readonly ok: false; readonly error: string; readonly unsent?: true };
 
 /** Accepts exactly `{"available_capacity": <int 0..MAX>, "ready_to_close": <bool>}` (more keys are fine). */
 export function parseHealthReport(body: string): ProbeResult {

@@ -85,6 +85,11 @@ export class FleetMetrics {
     help: 'Health probes of servers that had been healthy and then failed (no answer, bad status, bad body)',
     registers: [this.registry],
   });
+  private readonly probesNotSent = new Counter({
+    name: `${METRIC_PREFIX}probes_unsent_total`,
+    help: "Health probes the manager could not send for want of its own descriptors, ports or memory; counted against no server",
+    registers: [this.registry],
+  });
 
   private readonly effectiveUpscale = new Gauge({
     name: `${METRIC_PREFIX}effective_upscale_margin`,
@@ -288,5 +293,9 @@ export class FleetMetrics {
 
   probesFailed(count: number): void {
     if (count > 0) this.probeFailures.inc(count);
+  }
+
+  probesUnsent(count: number): void {
+    if (count > 0) this.probesNotSent.inc(count);
   }
 }

@@ -47,6 +47,8 @@ export class Reconciler {
   private readonly decisions: KeptDecision[] = [];
   private outage?: { readonly since: number; readonly figures: ProbeOutage };
   private outageEndedAt?: number;
+  /** Since when some probes could not be sent, while they cannot. */
+  private unsentSince?: number;
   private held?: HeldMargins & { readonly estimate: MarginEstimate };
   private tuningSeen = 0;
   /** Operators' actions since the last pass: the next pass is recorded with them, so the log tells who did what. */
@@ -175,13 +177,34 @@ export class Reconciler {
     const results = await this.prober.probeAll(targets);
     const probedAt = Date.now();
     let failures = 0;
+    const unsent: string[] = [];
     targets.forEach((target, index) => {
       const result = results[index];
-      if (!result.ok && wasLaunching[index]) return;
-      if (!result.ok) failures += 1;
+      if (!result.ok && result.unsent) unsent.push(result.error);
+      else if (!result.ok && wasLaunching[index]) return;
+      else if (!result.ok) failures += 1;
       this.recordProbe(target, result, probedAt);
     });
     this.metrics.probesFailed(failures);
+    this.noteUnsentProbes(unsent, targets.length, probedAt);
+  }
+
+  /**
+   * Probes the manager could not send are its own fault (its descriptors, ports or memory ran
+   * out), and the registry counts them against no server; said loudly when they begin and end.
+   */
+  private noteUnsentProbes(errors: readonly string[], of: number, now: number): void {
+    this.metrics.probesUnsent(errors.length);
+    if (errors.length > 0 && this.unsentSince === undefined) {
+      this.unsentSince = now;
+      this.logger.error(
+        { unsentProbes: errors.length, of, error: errors[0] },
+        `${errors.length} of ${of} probes could not be sent (${errors[0]}): the manager is short of its own resources; those servers are not counted as failing, and are not seen until probes can be sent`,
+      );
+    } else if (errors.length === 0 && this.unsentSince !== undefined) {
+      this.logger.warn({ unsentSeconds: (now - this.unsentSince) / 1000 }, `probes are sent again after ${Math.round((now - this.unsentSince) / 1000)} s`);
+      this.unsentSince = undefined;
+    }
   }
 
   private recordProbe(target: GameServer, result: ProbeResult, probedAt: number): void {

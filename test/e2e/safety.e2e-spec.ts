@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -436,6 +437,52 @@ describe('HTTP limits', () => {
     for (const socket of held.splice(0)) socket.destroy();
     await waitFor('the replacement to be ready', async () => (await fleetOf(url)).find((s) => s.id === replacement.id)?.state === 'ready', 20_000);
     expect(servers.slice(1).every((s) => isAlive(s.pid))).toBe(true);
+  });
+});
+
+describe('the manager out of file descriptors (a leak of its own)', () => {
+  let spawned: ManagerProcess | undefined;
+  let stateDir: string | undefined;
+  let paused: number | undefined;
+
+  afterEach(async () => {
+    if (paused !== undefined && isAlive(paused)) process.kill(paused, 'SIGCONT');
+    if (spawned) await killManager(spawned, 'SIGKILL');
+    if (stateDir) await destroyFleet(stateDir);
+    spawned = stateDir = paused = undefined;
+  });
+
+  /** Sets a running process's soft limit of open files with prlimit(1); answers the one it had. */
+  function setOpenFileLimit(pid: number, soft: string): string {
+    const before = execFileSync('prlimit', ['--pid', String(pid), '--nofile', '--noheadings', '--output=SOFT']).toString().trim();
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${soft}:`]);
+    return before;
+  }
+
+  it('probes it cannot even send (EMFILE) count against no server: the one whose connection broke meanwhile is kept, and ready again once descriptors are back', async () => {
+    const dir = (stateDir = await newStateDir());
+    spawned = await spawnManager({ ...TEST_ENV, ADMIN_TOKEN: TOKEN, LOCAL_STATE_DIR: dir, MIN_SERVERS: '3' });
+    const url = spawned.url;
+    await waitFor('three ready servers', async () => (await acceptingServers({ url } as RunningManager)).length === 3, 30_000);
+    const servers = await recordedServers(dir);
+    const [server] = servers;
+
+    // From here the manager can open nothing: its kept-alive connections to the servers go on
+    // answering, and a new one fails with EMFILE, as in a descriptor leak of its own.
+    const limit = setOpenFileLimit(spawned.child.pid!, '1');
+    // One server pauses past PROBE_TIMEOUT (1 s): that probe fails for real, and its connection is closed.
+    process.kill((paused = server.pid), 'SIGSTOP');
+    await sleep(1500);
+    process.kill(server.pid, 'SIGCONT');
+    paused = undefined;
+    // Over ten passes (SLEEP_TIME 0.2 s, UNHEALTHY_THRESHOLD 2) that cannot open a connection to it.
+    await sleep(3000);
+    setOpenFileLimit(spawned.child.pid!, limit);
+
+    await waitFor('the paused server ready again', async () => (await fleetOf(url)).find((s) => s.id === server.id)?.state === 'ready', 10_000);
+    expect(servers.every((s) => isAlive(s.pid))).toBe(true);
+    expect((await recordedServers(dir)).map((s) => s.id).sort()).toEqual(servers.map((s) => s.id).sort());
+    expect(await metric(url, 'fleet_manager_probes_unsent_total')).toBeGreaterThan(0);
   });
 });
 

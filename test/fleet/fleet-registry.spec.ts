@@ -333,6 +333,14 @@ describe('FleetRegistry.recordProbe: the state change a probe causes', () => {
     expect(registry.snapshot(T0 + 1).find((s) => s.id === id)?.consecutiveFailures).toBe(failures);
   });
 
+  // The probe never left the manager (its descriptors ran out): nothing is known of the server.
+  it.each(['r', 'u', 'dr', 'lp'])('a probe never sent changes nothing of "%s": not its state, nor its failures', (id) => {
+    const registry = everyState();
+    const before = registry.snapshot(T0 + 1).find((s) => s.id === id);
+    expect(registry.recordProbe(id, { ok: false, error: 'EMFILE: too many open files', unsent: true }, T0 + 1)).toBeUndefined();
+    expect(registry.snapshot(T0 + 1).find((s) => s.id === id)).toEqual(before);
+  });
+
   it('a launch that answers takes players at once', () => {
     const registry = everyState();
     probe(registry, 'lp', 1, T0 + 1);

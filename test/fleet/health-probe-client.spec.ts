@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { HealthProbeClient } from '../../src/fleet/health-probe-client';
 import { ProbeResult } from '../../src/fleet/health-report';
 
@@ -432,11 +434,26 @@ describe('HealthProbeClient.probe: no answer', () => {
     expect(requests).toBe(2);
   });
 
-  it('fails on a closed port', async () => {
+  it('fails on a closed port: the server is blamed', async () => {
     const server = createTcpServer();
     const address = await listen(server);
     await closeServer(server);
-    expectFailure(await newProber().probe(address), /ECONNREFUSED/);
+    const result = await newProber().probe(address);
+    expectFailure(result, /ECONNREFUSED/);
+    expect(result).not.toHaveProperty('unsent');
+  });
+
+  it("marks a probe it could not send for want of its own descriptors (EMFILE) as unsent, the manager's fault", async () => {
+    const address = await serve(answerJson({ available_capacity: 1, ready_to_close: false }));
+    // Another process, the built client in it, with every descriptor its limit allows taken, as in a leak of its own.
+    const client = join(__dirname, '..', '..', 'dist', 'fleet', 'health-probe-client.js');
+    const script = `
+      const { HealthProbeClient } = require(${JSON.stringify(client)});
+      const held = [];
+      try { for (;;) held.push(require('node:fs').openSync('/dev/null', 'r')); } catch (error) { if (error.code !== 'EMFILE') throw error; }
+      new HealthProbeClient({ timeoutMs: 5000, concurrency: 1 }).probe(process.argv[1]).then((result) => { console.log(JSON.stringify(result)); process.exit(0); });`;
+    const { stdout } = await promisify(execFile)('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" -e "$1" "$2"', process.execPath, script, address]);
+    expect(JSON.parse(stdout)).toEqual({ ok: false, error: expect.stringContaining('EMFILE'), unsent: true });
   });
 });
 

@@ -392,6 +392,25 @@ describe('Reconciler: stops and drains', () => {
     expect(stopsOfVictim()).toBe(1);
   });
 
+  it("a descriptor leak of the manager's own, reaching one more server each pass, stops none of them and is said once", async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const { clock, registry, platform, prober, metrics, reconciler } = setUp(ids.map((id) => platformServer(id)), { MIN_SERVERS: 20, DOWNSCALE_MARGIN: 1000 });
+    for (const id of ids) prober.answer(id, up(10, true));
+    await reconciler.runPass();
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const unsent: ProbeResult = { ok: false, error: 'EMFILE: too many open files', unsent: true };
+    for (const id of ids) {
+      prober.answer(id, unsent);
+      clock.now += 2_000;
+      await reconciler.runPass();
+    }
+    expect(platform.stops).toEqual([]);
+    expect(ids.map((id) => registry.stateOf(id))).toEqual(ids.map(() => 'ready'));
+    expect(await metricValue(metrics, 'probes_unsent_total')).toBe((ids.length * (ids.length + 1)) / 2);
+    expect(await metricValue(metrics, 'probe_failures_total')).toBe(0);
+    expect(errors.mock.calls.map(([, message]) => message)).toEqual([expect.stringMatching(/^1 of 20 probes could not be sent \(EMFILE: too many open files\)/)]);
+  });
+
   it.each(['stop', 'drain', 'reactivate'] as const)('a %s of a server the fleet does not know asks nothing of the platform', async (kind) => {
     const { platform, reconciler } = setUp([platformServer('a')]);
     reconciler.apply({ kind, serverId: 'gone', reason: 'operator' } as never, 'operator');
