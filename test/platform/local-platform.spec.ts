@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Settings } from '../../src/config/settings';
@@ -94,6 +94,21 @@ async function storedRecord(id: string): Promise<LocalServerRecord> {
 
 async function stateFiles(): Promise<string[]> {
   return (await readdir(stateDir)).filter((name) => name.endsWith('.json')).sort();
+}
+
+/**
+ * Makes the record `id`.json fail to read as a file does that cannot be read just now (root reads
+ * any file, so a symbolic link to itself stands in: ELOOP); answers how to put it back.
+ */
+async function cannotBeRead(id: string): Promise<() => Promise<void>> {
+  const path = join(stateDir, `${id}.json`);
+  const aside = join(workDir, `${id}.json.aside`);
+  const existed = await rename(path, aside).then(() => true, () => false);
+  await symlink(`${id}.json`, path);
+  return async () => {
+    await rm(path);
+    if (existed) await rename(aside, path);
+  };
 }
 
 function killGroup(pid: number): void {
@@ -365,13 +380,48 @@ describe('LocalPlatform.discover', () => {
     expect(await newPlatform().discover()).toEqual([server]);
   });
 
+  it('refuses to rebuild the fleet while a record cannot be read (here ELOOP), naming the file', async () => {
+    const platform = newPlatform();
+    await launch(platform, 'good');
+    await cannotBeRead('other');
+    await expect(newPlatform().discover()).rejects.toThrow(/state file\(s\) other\.json in .* could not be read/);
+  });
+
   it('creates a missing state directory and finds nothing', async () => {
     expect(await newPlatform().discover()).toEqual([]);
     expect(await stateFiles()).toEqual([]);
   });
 });
 
+describe('LocalPlatform.resync', () => {
+  it('while a record cannot be read, lists the servers it can and says the listing is incomplete, so that none counts as gone', async () => {
+    const platform = newPlatform();
+    const server = await launch(platform, 'good');
+    expect(await platform.resync()).toEqual({ servers: [server], running: new Set(['good']) });
+    const restore = await cannotBeRead('other');
+    expect(await platform.resync()).toEqual({ servers: [server] });
+    await restore();
+    expect(await platform.resync()).toEqual({ servers: [server], running: new Set(['good']) });
+  });
+});
+
 describe('LocalPlatform.stop', () => {
+  it('refuses to stop a server whose record cannot be read just now, and keeps the record: the process is not left running unknown', async () => {
+    const platform = newPlatform();
+    const server = await launch(platform, 'gs-1');
+    await healthWhenUp(server);
+    const restore = await cannotBeRead('gs-1');
+
+    await expect(platform.stop(server)).rejects.toThrow(/ELOOP/);
+    expect(isAlive(pidOf(server))).toBe(true);
+    await restore();
+    expect(await stateFiles()).toEqual(['gs-1.json']);
+
+    await platform.stop(server);
+    expect(isAlive(pidOf(server))).toBe(false);
+    expect(await stateFiles()).toEqual([]);
+  });
+
   it('ends the process and removes its record', async () => {
     const platform = newPlatform();
     const server = await launch(platform, 'gs-1');

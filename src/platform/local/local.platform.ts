@@ -53,7 +53,9 @@ export class LocalPlatform implements GameServerPlatform {
 
   async discover(): Promise<PlatformServer[]> {
     await this.store.ensure();
-    const { records, unreadable } = await this.store.list();
+    const { records, unreadable, unread } = await this.store.list();
+    // A fleet rebuilt without a server that runs would launch beside it: the rebuild is tried again instead.
+    if (unread.length > 0) throw new Error(`state file(s) ${unread.join(', ')} in ${this.store.directory} could not be read`);
     for (const name of unreadable) this.logger.warn(`ignoring unreadable state file ${name} in ${this.store.directory}`);
     const found: PlatformServer[] = [];
     // A standby only looks: a record without a pid may be the leader's launch in flight.
@@ -73,14 +75,19 @@ export class LocalPlatform implements GameServerPlatform {
 
   /**
    * The servers whose processes run now. A record still being written by a launch (pid 0) is no
-   * server yet and is left alone; the record of a process that is gone is removed.
+   * server yet and is left alone; the record of a process that is gone is removed. While a record
+   * cannot be read, the listing is incomplete: no server counts as gone.
    */
   async resync(): Promise<PlatformListing> {
-    const { records } = await this.store.list();
+    const { records, unread } = await this.store.list();
     const servers: PlatformServer[] = [];
     for (const record of records.filter((r) => r.pid !== 0)) {
       if (await isSameProcessAlive(record.pid, record.processStartTime)) servers.push(this.toPlatformServer(record));
       else if (this.fence.mayAct()) await this.fence.guard('forget a server', () => this.store.remove(record.id));
+    }
+    if (unread.length > 0) {
+      this.logger.warn(`state file(s) ${unread.join(', ')} in ${this.store.directory} could not be read; no server counts as gone until they can`);
+      return { servers };
     }
     return { servers, running: new Set(servers.map((server) => server.id)) };
   }
