@@ -26,6 +26,13 @@ describe('gamePortOf: the game server port, by network mode, as ECS reports it',
       expected: { port: 7777 },
     },
     {
+      // Its own interface on an instance: the manager would pair the port with the instance's address, probe nothing, and stop it as failing.
+      name: 'awsvpc on an EC2 container instance (not supported): cannot be resolved, so it is left alone',
+      task: { ...task({ name: 'game', networkBindings: [] }), launchType: 'EC2', containerInstanceArn: 'arn:aws:ecs:ap-south-1:123456789012:container-instance/default/abc' },
+      definition: definition('awsvpc', [container('game', [7777])]),
+      expected: /awsvpc networking on an EC2 container instance is not supported/,
+    },
+    {
       name: 'awsvpc: ECS_CONTAINER_PORT wins over the mapping',
       task: task({ name: 'game' }),
       definition: definition('awsvpc', [container('game', [7777])]),

@@ -12,10 +12,10 @@ export type GamePort = { readonly port: number } | { readonly unresolved: string
 /**
  * The port game clients and probes reach a task's game server on, as ECS reports it. By the
  * network mode of its task definition:
- * - awsvpc (every Fargate task, and EC2 tasks with their own interface): the task has its own
- *   address, and listens there on the container port. ECS reports no `networkBindings` in this
- *   mode (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Container.html), so the
- *   port comes from the task definition.
+ * - awsvpc (every Fargate task): the task has its own address, and listens there on the
+ *   container port. ECS reports no `networkBindings` in this mode
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Container.html), so the port
+ *   comes from the task definition. On an EC2 container instance it is not supported: unresolved.
  * - bridge and host: the host port that the game container's `networkBindings` map its container
  *   port to, on the instance's address. Only the game container's bindings count: a sidecar's
  *   port is not the game server.
@@ -33,6 +33,8 @@ export function gamePortOf(task: Task, definition: TaskDefinition, choice: GameC
   const containerPort = choice.containerPort ?? mapped[0];
 
   if (definition.networkMode === 'awsvpc') {
+    // Such a task listens on an interface of its own, not at its instance's address: probed there it would fail, and be stopped.
+    if (task.containerInstanceArn) return { unresolved: `awsvpc networking on an EC2 container instance is not supported (${where}); use bridge or host, or Fargate` };
     return containerPort === undefined ? { unresolved: `container ${container.name} maps no port in ${where}; set ECS_CONTAINER_PORT` } : { port: containerPort };
   }
   if (definition.networkMode === 'none') return { unresolved: `${where} has no network (networkMode none)` };
