@@ -294,6 +294,51 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       expect(fake.calls('TerminateInstances')[0].at.getTime()).toBeGreaterThanOrEqual(stopped.stoppedAt!.getTime());
     });
 
+    it('the sweep leaves an instance alone while DescribeTasks misses a task told to stop there, and takes it once ECS shows the task stopped', async () => {
+      install();
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ ECS_RESYNC_INTERVAL: '0.2', MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      const misses = 8;
+      fake.missInDescribe(task.taskArn, misses);
+      await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: task.taskArn, reason: 'stopped in the console' }));
+      await waitFor('the instance to be swept', () => fake.calls('TerminateInstances').length > 0, 15_000);
+      const sweptAt = fake.calls('TerminateInstances')[0].at.getTime();
+      const describedBefore = fake.calls('DescribeTasks').filter((call) => call.at.getTime() <= sweptAt && (call.input as { tasks: string[] }).tasks.includes(task.taskArn));
+      expect(describedBefore.length).toBeGreaterThan(misses);
+    });
+
+    it('the sweep leaves an instance alone while ECS cannot describe its container instance: a task of another family may run there', async () => {
+      const game = { family: 'LaunchGameserver', revision: 1, networkMode: 'bridge' as const, containers: [{ name: 'gameserver', containerPort: 8000 }] };
+      install({ taskDefinitions: [game, { ...game, family: 'Other' }] });
+      // On an instance of the fleet (an operator's RunTask placed it there, say): no server of the fleet stands for it.
+      const [other] = await fake.seedTasks(1, { taskDefinition: 'Other:1', fleet: 'LaunchGameserver' });
+      fake.missInDescribe(other.containerInstanceArn!, 1000);
+      const manager = await start({ LAUNCH_TIMEOUT: '1', ECS_RESYNC_INTERVAL: '0.2', MIN_SERVERS: '0', UPSCALE_MARGIN: '0' });
+      await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
+      // Past LAUNCH_TIMEOUT the instance is old enough to be swept; each resync sweeps.
+      await sleep(1000);
+      const listed = fake.calls('ListTasks').length;
+      await waitFor('three more resyncs', () => fake.calls('ListTasks').length >= listed + 3);
+      expect(fake.calls('TerminateInstances')).toHaveLength(0);
+      expect(fake.calls('DescribeContainerInstances').length).toBeGreaterThanOrEqual(3);
+      expect(running(fake).tasks.map((task) => task.taskArn)).toEqual([other.taskArn]);
+    });
+
+    it('a server told to stop leaves the fleet at the next resync, while ListTasks still lists it and its game server still answers', async () => {
+      // The game server finishes its round until SIGKILL, a minute later; ListTasks lists the task as RUNNING as long.
+      install({ gameServerScript: join(__dirname, '..', 'support', 'stubborn-game-server.js'), stopTimeoutMs: 60_000, listStoppedLagMs: 60_000 });
+      const [task] = await fake.seedTasks(1);
+      const manager = await start({ ADMIN_TOKEN: TOKEN, ECS_RESYNC_INTERVAL: '0.2', DOWNSCALE_MARGIN: '30' });
+      await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
+      await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: task.taskArn, reason: 'stopped in the console' }));
+      await waitFor('the stopped server to leave the fleet', async () => {
+        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+        return !fleet.servers.some((s) => s.platformIds.taskArn === task.taskArn);
+      });
+      expect(await acceptingServers(manager)).not.toContain(task.publicAddress);
+    });
+
     it('a server that DescribeTasks misses for a while is not forgotten by a resync', async () => {
       install();
       const [task] = await fake.seedTasks(1);

@@ -35,7 +35,9 @@ export class EcsTasks {
    * Every task of the family that ECS means to keep running, through every page, and the ARNs
    * listed that DescribeTasks did not find (its `failures`: ECS is eventually consistent, so a
    * task just listed may be missing from a describe). Each page is described while the next one
-   * is listed, so a large fleet waits for the list, not for both.
+   * is listed, so a large fleet waits for the list, not for both. ListTasks may still list a task
+   * told to stop ("recently stopped tasks might appear"): its description says so, and it is left
+   * out, as a server in its last seconds must get no players.
    */
   async listRunning(): Promise<DescribedTasks> {
     const described: Promise<DescribedTasks>[] = [];
@@ -46,7 +48,7 @@ export class EcsTasks {
       described.push(pageTasks);
     }
     const pages = await Promise.all(described);
-    return { tasks: pages.flatMap((page) => page.tasks), missing: pages.flatMap((page) => page.missing) };
+    return { tasks: pages.flatMap((page) => page.tasks).filter((task) => task.desiredStatus !== 'STOPPED'), missing: pages.flatMap((page) => page.missing) };
   }
 
   async describe(taskArns: readonly string[]): Promise<DescribedTasks> {
@@ -71,19 +73,25 @@ export class EcsTasks {
    * stop whose container has not stopped yet. ECS counts only the former in runningTasksCount
    * (tasks whose desired status is RUNNING), so the latter are looked up: ListTasks of the
    * container instance with desired status STOPPED, and their last status. An instance that
-   * never joined the cluster holds none.
+   * never joined the cluster holds none. What ECS answers in `failures` (MISSING: its API is
+   * eventually consistent) may hold anything: a container instance it did not describe, a task
+   * told to stop that it did not describe. Such an instance counts as busy until a look sees it.
    */
   async busyInstances(instanceIds: readonly string[]): Promise<Set<string>> {
     const joined = await this.containerInstancesOf(instanceIds);
-    const busy = new Set<string>();
-    for (const instance of await this.describeContainerInstances([...joined.values()])) {
+    const described = await this.describeContainerInstances([...joined.values()]);
+    const seen = new Set(described.map((instance) => instance.containerInstanceArn));
+    const busy = new Set([...joined].filter(([, arn]) => !seen.has(arn)).map(([instanceId]) => instanceId));
+    for (const instance of described) {
       const instanceId = instance.ec2InstanceId as string;
       if ((instance.runningTasksCount ?? 0) + (instance.pendingTasksCount ?? 0) > 0) {
         busy.add(instanceId);
         continue;
       }
       const arns = await this.taskArnsOn(instance.containerInstanceArn as string, 'STOPPED');
-      if (arns.length > 0 && (await this.describe(arns)).tasks.some((task) => task.lastStatus !== 'STOPPED')) busy.add(instanceId);
+      if (arns.length === 0) continue;
+      const { tasks, missing } = await this.describe(arns);
+      if (missing.length > 0 || tasks.some((task) => task.lastStatus !== 'STOPPED')) busy.add(instanceId);
     }
     return busy;
   }

@@ -154,6 +154,31 @@ describe('FakeAws', () => {
       expect(answer.tasks![0].tags).toBeUndefined();
     });
 
+    it('answers a task or container instance it is told to miss in failures (MISSING) for that many describes, then describes it again', async () => {
+      install({ runGameServers: false });
+      const [task] = await fake.seedTasks(1);
+      const containerInstances = [task.containerInstanceArn!];
+      fake.missInDescribe(task.taskArn, 1);
+      fake.missInDescribe(task.containerInstanceArn!, 2);
+      expect(await ecs.send(new DescribeTasksCommand({ cluster: 'default', tasks: [task.taskArn] }))).toMatchObject({ tasks: [], failures: [{ arn: task.taskArn, reason: 'MISSING' }] });
+      expect((await ecs.send(new DescribeTasksCommand({ cluster: 'default', tasks: [task.taskArn] }))).tasks).toHaveLength(1);
+      for (let i = 0; i < 2; i++) {
+        expect(await ecs.send(new DescribeContainerInstancesCommand({ containerInstances }))).toMatchObject({ containerInstances: [], failures: [{ arn: task.containerInstanceArn, reason: 'MISSING' }] });
+      }
+      expect((await ecs.send(new DescribeContainerInstancesCommand({ containerInstances }))).containerInstances).toHaveLength(1);
+    });
+
+    it('with listStoppedLagMs, ListTasks goes on listing a task told to stop under RUNNING for that long, while DescribeTasks shows it told to stop', async () => {
+      install({ runGameServers: false, listStoppedLagMs: 300 });
+      const [task] = await fake.seedTasks(1);
+      const listedRunning = async () => (await ecs.send(new ListTasksCommand({ cluster: 'default', desiredStatus: 'RUNNING' }))).taskArns;
+      await ecs.send(new StopTaskCommand({ cluster: 'default', task: task.taskArn }));
+      expect(await listedRunning()).toEqual([task.taskArn]);
+      expect((await ecs.send(new ListTasksCommand({ cluster: 'default', desiredStatus: 'STOPPED' }))).taskArns).toEqual([task.taskArn]);
+      expect(await describeTask(task.taskArn)).toMatchObject({ desiredStatus: 'STOPPED' });
+      await waitFor('the lag to pass', async () => (await listedRunning())?.length === 0, 2000);
+    });
+
     it('answers ClusterNotFoundException for any other cluster, and DescribeClusters with MISSING', async () => {
       install({ runGameServers: false, cluster: 'games' });
       await expect(ecs.send(new ListTasksCommand({ cluster: 'default' }))).rejects.toBeInstanceOf(ClusterNotFoundException);

@@ -67,6 +67,13 @@ export interface FakeAwsOptions {
    * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
    */
   describeLagMs?: number;
+  /**
+   * ListTasks is eventually consistent too: for this long after StopTask it goes on listing the
+   * task under desired status RUNNING ("Recently stopped tasks might appear in the returned
+   * results", https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html);
+   * DescribeTasks shows its desired status STOPPED meanwhile.
+   */
+  listStoppedLagMs?: number;
   /** How long a call injected with 'timeout' (or 'lost-answer') hangs before it rejects; ECS over HTTP never answers it, and the client's deadline ends it. */
   timeoutMs?: number;
   /** Spawn a real sample game server for every task that runs. */
@@ -119,6 +126,7 @@ const DEFAULTS: ResolvedFakeAwsOptions = {
   stopTimeoutMs: 3000,
   latencyMs: 0,
   describeLagMs: 0,
+  listStoppedLagMs: 0,
   timeoutMs: 100,
   runGameServers: true,
   capacity: 10,
@@ -218,9 +226,13 @@ export class FakeAws {
     return this.log.calls(operation);
   }
 
-  /** The next `times` DescribeTasks calls that name this task answer it MISSING, as eventual consistency may. */
-  missInDescribe(taskArn: string, times: number): void {
-    this.ecs.missInDescribe(taskArn, positive(times));
+  /**
+   * The next `times` DescribeTasks or DescribeContainerInstances calls that name this task or
+   * container instance answer it in `failures` (MISSING), as the ECS API's eventual consistency may
+   * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html).
+   */
+  missInDescribe(arn: string, times: number): void {
+    this.ecs.missInDescribe(arn, positive(times));
   }
 
   /** Registers a task definition (a new revision of a family, say), as RegisterTaskDefinition would. */

@@ -50,6 +50,7 @@ import { TaskLifecycle, TaskLifecycleOptions } from './task-lifecycle';
 export interface FakeEcsOptions extends TaskViewOptions, TaskLifecycleOptions {
   readonly accountId: string;
   readonly describeLagMs: number;
+  readonly listStoppedLagMs: number;
   readonly cluster: string;
   readonly registerDelayMs: number;
   readonly runGameServers: boolean;
@@ -100,7 +101,7 @@ export class FakeEcs implements InstanceEvents {
    * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
    */
   private readonly runsByClientToken = new Map<string, { readonly request: string; readonly tasks: readonly FakeTask[] }>();
-  /** Tasks that DescribeTasks answers MISSING for its next calls (missInDescribe). */
+  /** Tasks and container instances that DescribeTasks and DescribeContainerInstances answer MISSING for their next calls (missInDescribe). */
   private readonly misses = new Map<string, number>();
   private readonly containerInstances = new Map<string, FakeContainerInstance>();
   private readonly arns: EcsArns;
@@ -148,7 +149,10 @@ export class FakeEcs implements InstanceEvents {
     const refs = input.containerInstances ?? [];
     if (refs.length === 0) throw invalidParameter('Container instances cannot be empty.');
     if (refs.length > MAX_DESCRIBE) throw invalidParameter(`instanceIds can have at most ${MAX_DESCRIBE} items.`);
-    const found = refs.map((ref) => ({ ref, instance: this.findContainerInstance(ref) }));
+    const found = refs.map((ref) => {
+      const instance = this.findContainerInstance(ref);
+      return { ref, instance: instance && !this.missed(instance.arn) ? instance : undefined };
+    });
     return {
       containerInstances: found.flatMap(({ instance }) => (instance ? [containerInstanceView(instance, this.tasksOn(instance))] : [])),
       failures: found.flatMap(({ ref, instance }) => (instance ? [] : [{ arn: ref, reason: 'MISSING' }])),
@@ -227,9 +231,12 @@ export class FakeEcs implements InstanceEvents {
     if (input.serviceName) return { taskArns: [] };
     const desiredStatus = input.desiredStatus ?? 'RUNNING';
     const containerInstanceArn = input.containerInstance === undefined ? undefined : (this.findContainerInstance(input.containerInstance)?.arn ?? '');
+    const stoppedSince = Date.now() - this.options.listStoppedLagMs;
+    // Told to stop within listStoppedLagMs: listed under both desired statuses.
+    const listedAs = (task: FakeTask, status: string) => task.desiredStatus === status || (status === 'RUNNING' && task.stoppingAt !== undefined && task.stoppingAt.getTime() > stoppedSince);
     const selected = [...this.tasks.values()].filter(
       (task) =>
-        task.desiredStatus === desiredStatus &&
+        listedAs(task, desiredStatus) &&
         (input.family === undefined || task.definition.ref.family === input.family) &&
         (input.startedBy === undefined || task.startedBy === input.startedBy) &&
         (input.launchType === undefined || task.placement.launchType === input.launchType) &&
@@ -273,14 +280,14 @@ export class FakeEcs implements InstanceEvents {
     };
   }
 
-  missInDescribe(taskArn: string, times: number): void {
-    this.misses.set(taskArn, times);
+  missInDescribe(arn: string, times: number): void {
+    this.misses.set(arn, times);
   }
 
-  /** Whether this DescribeTasks call misses the task (and one fewer will). */
-  private missed(taskArn: string): boolean {
-    const left = this.misses.get(taskArn) ?? 0;
-    if (left > 0) this.misses.set(taskArn, left - 1);
+  /** Whether this Describe* call misses the task or container instance (and one fewer will). */
+  private missed(arn: string): boolean {
+    const left = this.misses.get(arn) ?? 0;
+    if (left > 0) this.misses.set(arn, left - 1);
     return left > 0;
   }
 
