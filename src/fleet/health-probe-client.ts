@@ -56,7 +56,7 @@ export class HealthProbeClient {
         if (abandon) request?.destroy();
         resolve(result);
       };
-      const fail = (error: unknown) => finish(failure(error), true);
+      const fail = (error: unknown) => finish(failedProbe(error), true);
       const dueAt = Date.now() + this.timeoutMs;
       const timedOut = (again: boolean) => {
         // A timer this late means the prober itself stalled (a long GC, a paused VM or container):
@@ -151,7 +151,8 @@ function statusError(status: number): string {
   return `health endpoint answered HTTP ${status}${redirect}`;
 }
 
-function failure(error: unknown): ProbeResult {
+/** A failed probe, with its reason; `unsent` when the error says the manager ran out of its own resources. */
+export function failedProbe(error: unknown): ProbeResult {
   const { code } = (error ?? {}) as { code?: string };
   const result = { ok: false, error: describe(error) } as const;
   return code !== undefined && UNSENT_ERRORS.has(code) ? { ...result, unsent: true } : result;

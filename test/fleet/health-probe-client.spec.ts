@@ -4,7 +4,7 @@ import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Sock
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { HealthProbeClient } from '../../src/fleet/health-probe-client';
+import { failedProbe, HealthProbeClient } from '../../src/fleet/health-probe-client';
 import { ProbeResult } from '../../src/fleet/health-report';
 
 /**
@@ -454,6 +454,24 @@ describe('HealthProbeClient.probe: no answer', () => {
       new HealthProbeClient({ timeoutMs: 5000, concurrency: 1 }).probe(process.argv[1]).then((result) => { console.log(JSON.stringify(result)); process.exit(0); });`;
     const { stdout } = await promisify(execFile)('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" -e "$1" "$2"', process.execPath, script, address]);
     expect(JSON.parse(stdout)).toEqual({ ok: false, error: expect.stringContaining('EMFILE'), unsent: true });
+  });
+});
+
+describe('failedProbe: whose fault a failed probe is', () => {
+  const error = (code: string | undefined, message: string) => Object.assign(new Error(message), { code });
+  it.each<{ case: string; error: unknown; expected: ProbeResult }>([
+    { case: 'out of descriptors (EMFILE): unsent', error: error('EMFILE', 'connect EMFILE'), expected: { ok: false, error: 'connect EMFILE', unsent: true } },
+    { case: 'the system out of descriptors (ENFILE): unsent', error: error('ENFILE', 'x'), expected: { ok: false, error: 'ENFILE: x', unsent: true } },
+    { case: 'no kernel buffers (ENOBUFS): unsent', error: error('ENOBUFS', 'x'), expected: { ok: false, error: 'ENOBUFS: x', unsent: true } },
+    { case: 'no kernel memory (ENOMEM): unsent', error: error('ENOMEM', 'x'), expected: { ok: false, error: 'ENOMEM: x', unsent: true } },
+    { case: 'every local port in use (EADDRNOTAVAIL): unsent', error: error('EADDRNOTAVAIL', 'x'), expected: { ok: false, error: 'EADDRNOTAVAIL: x', unsent: true } },
+    { case: 'refused (ECONNREFUSED): the server', error: error('ECONNREFUSED', 'connect ECONNREFUSED'), expected: { ok: false, error: 'connect ECONNREFUSED' } },
+    { case: 'reset (ECONNRESET): the server', error: error('ECONNRESET', 'socket hang up'), expected: { ok: false, error: 'ECONNRESET: socket hang up' } },
+    { case: 'unreachable (EHOSTUNREACH): the server', error: error('EHOSTUNREACH', 'x'), expected: { ok: false, error: 'EHOSTUNREACH: x' } },
+    { case: 'no code: the server', error: new Error('the answer was cut short'), expected: { ok: false, error: 'the answer was cut short' } },
+    { case: 'not an error at all: the server', error: undefined, expected: { ok: false, error: 'undefined' } },
+  ])('$case', ({ error: thrown, expected }) => {
+    expect(failedProbe(thrown)).toEqual(expected);
   });
 });
 
