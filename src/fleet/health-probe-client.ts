@@ -12,7 +12,7 @@ const PROBE_HEADERS = { accept: 'application/json' } as const;
  * ports (EADDRNOTAVAIL: every ephemeral port in use). Counted against the servers, a descriptor
  * leak of the manager's would fail its fleet a server at a time, too slowly to look like an outage.
  */
-const UNSENT_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
+const UNSENT_ERRORS: ReadonlySet<string | undefined> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
 
 export interface HealthProbeOptions {
   readonly timeoutMs: number;
@@ -155,7 +155,7 @@ function statusError(status: number): string {
 export function failedProbe(error: unknown): ProbeResult {
   const { code } = (error ?? {}) as { code?: string };
   const result = { ok: false, error: describe(error) } as const;
-  return code !== undefined && UNSENT_ERRORS.has(code) ? { ...result, unsent: true } : result;
+  return UNSENT_ERRORS.has(code) ? { ...result, unsent: true } : result;
 }
 
 function describe(error: unknown): string {

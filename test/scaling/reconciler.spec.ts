@@ -408,7 +408,17 @@ describe('Reconciler: stops and drains', () => {
     expect(ids.map((id) => registry.stateOf(id))).toEqual(ids.map(() => 'ready'));
     expect(await metricValue(metrics, 'probes_unsent_total')).toBe((ids.length * (ids.length + 1)) / 2);
     expect(await metricValue(metrics, 'probe_failures_total')).toBe(0);
-    expect(errors.mock.calls.map(([, message]) => message)).toEqual([expect.stringMatching(/^1 of 20 probes could not be sent \(EMFILE: too many open files\)/)]);
+    expect(errors.mock.calls).toEqual([[{ unsentProbes: 1, of: 20, error: 'EMFILE: too many open files' }, expect.stringMatching(/^1 of 20 probes could not be sent \(EMFILE: too many open files\)/)]]);
+
+    // Sent again: said once, with how long they could not be.
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    for (const id of ids) prober.answer(id, up(10, true));
+    for (let pass = 0; pass < 2; pass++) {
+      clock.now += 2_000;
+      await reconciler.runPass();
+    }
+    expect(warnings.mock.calls.filter(([, message]) => String(message).startsWith('probes are sent again'))).toEqual([[{ unsentSeconds: 40 }, 'probes are sent again after 40 s']]);
+    expect(errors).toHaveBeenCalledTimes(1);
   });
 
   it.each(['stop', 'drain', 'reactivate'] as const)('a %s of a server the fleet does not know asks nothing of the platform', async (kind) => {
