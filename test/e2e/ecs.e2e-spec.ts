@@ -10,6 +10,16 @@ import { ArrivedPlayer, arrive, arriveAskingAgain, connectPlayer, leave } from '
 
 const TOKEN = 'ecs-test-admin-token-012345';
 
+/** GET /fleet, as an operator sees it. */
+interface FleetAnswer {
+  servers: { id: string; state: string; version: string; outdated: boolean; platformIds: { taskArn?: string }; lastRefusal?: { action: string; at: string; error: string } }[];
+  unadopted: { id: string; reason: string }[];
+}
+
+async function fleetOf(manager: RunningManager): Promise<FleetAnswer> {
+  return (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as FleetAnswer;
+}
+
 const running = (fake: FakeAws) => ({
   instances: fake.instances().filter((i) => i.state === 'running' || i.state === 'pending'),
   tasks: fake.tasks().filter((t) => t.lastStatus !== 'STOPPED'),
@@ -175,7 +185,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       await waitFor('readiness', async () => (await getJson(`${manager.url}/health/ready`)).status === 200);
       const metrics = await (await fetch(`${manager.url}/metrics`)).text();
       expect(metrics).toMatch(/^fleet_manager_unadopted_tasks 2$/m);
-      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: unknown[]; unadopted: { id: string; reason: string }[] };
+      const fleet = await fleetOf(manager);
       expect(fleet.servers).toEqual([]);
       expect(fleet.unadopted.map((u) => u.id).sort()).toEqual(seeded.map((t) => t.tags['fleet-manager:server-id']).sort());
       expect(fleet.unadopted[0].reason).toMatch(/no container no-such-container/);
@@ -228,7 +238,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       const [seeded] = await fake.seedTasks(1);
       const manager = await start({ ADMIN_TOKEN: TOKEN, MIN_SERVERS: '0', UPSCALE_MARGIN: '0', DOWNSCALE_MARGIN: '11' });
       await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
-      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { id: string }[] };
+      const fleet = await fleetOf(manager);
       const stop = await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
       expect(stop.status).toBe(202);
       await waitFor('the instance to be terminated', () => fake.calls('TerminateInstances').length > 0);
@@ -243,14 +253,12 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       const [seeded] = await fake.seedTasks(1);
       const manager = await start({ ADMIN_TOKEN: TOKEN });
       await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
-      const headers = { authorization: `Bearer ${TOKEN}` };
-      type ServerView = { id: string; state: string; platformIds: { taskArn?: string }; lastRefusal?: { action: string; at: string; error: string } };
-      const seen = async () => ((await (await fetch(`${manager.url}/fleet`, { headers })).json()) as { servers: ServerView[] }).servers.find((s) => s.platformIds.taskArn === seeded.taskArn);
+      const seen = async () => (await fleetOf(manager)).servers.find((s) => s.platformIds.taskArn === seeded.taskArn);
       const before = await seen();
       expect(before?.lastRefusal).toBeUndefined();
 
       fake.failNext('StopTask', 1, accessDenied('ecs:StopTask', seeded.taskArn));
-      const stop = await fetch(`${manager.url}/fleet/servers/${before!.id}/stop`, { method: 'POST', headers });
+      const stop = await fetch(`${manager.url}/fleet/servers/${before!.id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
       expect(stop.status).toBe(202);
       await waitFor('the refusal in the fleet view', async () => (await seen())?.lastRefusal !== undefined);
 
@@ -273,7 +281,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: first.taskArn, reason: 'stopped in the console' }));
       // It had a player, so failed probes alone would keep it for UNHEALTHY_PLAYER_GRACE (600 s): only the resync can forget it.
       await waitFor('the stopped task to leave the fleet', async () => {
-        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+        const fleet = await fleetOf(manager);
         return !fleet.servers.some((s) => s.platformIds.taskArn === first.taskArn);
       });
       const metrics = await (await fetch(`${manager.url}/metrics`)).text();
@@ -333,7 +341,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       await waitFor('the server ready', async () => (await acceptingServers(manager)).length === 1);
       await new ECSClient({ region: 'ap-south-1' }).send(new StopTaskCommand({ cluster: 'default', task: task.taskArn, reason: 'stopped in the console' }));
       await waitFor('the stopped server to leave the fleet', async () => {
-        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+        const fleet = await fleetOf(manager);
         return !fleet.servers.some((s) => s.platformIds.taskArn === task.taskArn);
       });
       expect(await acceptingServers(manager)).not.toContain(task.publicAddress);
@@ -349,7 +357,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
       // Two more resyncs, begun after the last miss, have ended: a forgetting one would have shown by now.
       const listed = fake.calls('ListTasks').length;
       await waitFor('two more resyncs', () => fake.calls('ListTasks').length >= listed + 3);
-      const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { platformIds: { taskArn?: string } }[] };
+      const fleet = await fleetOf(manager);
       expect(fleet.servers.map((s) => s.platformIds.taskArn)).toEqual([task.taskArn]);
       expect(fake.calls('TerminateInstances')).toHaveLength(0);
     });
@@ -388,7 +396,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     await waitFor(
       'the old revision gone, two servers of the new one ready',
       async () => {
-        const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { state: string; version: string; outdated: boolean }[] };
+        const fleet = await fleetOf(manager);
         mostOldDraining = Math.max(mostOldDraining, fleet.servers.filter((s) => s.outdated && s.state === 'draining').length);
         const current = fleet.servers.filter((s) => s.version.endsWith('LaunchGameserver:2') && s.state === 'ready');
         const oldStopped = old.every((task) => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
@@ -606,7 +614,7 @@ describe('the manager on ECS (real SDK clients, a stateful fake of AWS, real gam
     expect(fake.calls('DescribeNetworkInterfaces').length).toBeGreaterThanOrEqual(1);
     expect(fake.calls('RunInstances')).toHaveLength(0);
 
-    const fleet = (await (await fetch(`${manager.url}/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { servers: { id: string }[] };
+    const fleet = await fleetOf(manager);
     const stop = await fetch(`${manager.url}/fleet/servers/${fleet.servers[0].id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(stop.status).toBe(202);
     await waitFor('the task to stop', () => fake.tasks().find((t) => t.taskArn === task.taskArn)?.lastStatus === 'STOPPED');
