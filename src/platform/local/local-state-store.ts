@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isLocalServerRecord, LocalServerRecord } from './local-server-record';
 
 /** Errors reading a file that say it holds no record, rather than that it could not be read now. */
-const NO_RECORD: ReadonlySet<string> = new Set(['ENOENT', 'EISDIR']);
+const NO_RECORD: ReadonlySet<string | undefined> = new Set(['ENOENT', 'EISDIR']);
 
 /** One JSON file per server in the state directory, replaced atomically so a crash never leaves half a record. */
 export class LocalStateStore {
@@ -60,7 +60,7 @@ export class LocalStateStore {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if (NO_RECORD.has((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+      if (NO_RECORD.has((error as NodeJS.ErrnoException).code)) return undefined;
       throw error;
     }
     try {
